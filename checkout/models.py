@@ -1,0 +1,306 @@
+"""Payment-first checkout: payments, slot holds, bookings, refunds, webhook inbox, audit."""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MERCHANT_ORDER_ID_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9_-]{1,63}$", _("Up to 63 letters, digits, - and _.")
+)
+BOOK_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_book_id() -> str:
+    return "BK-" + "".join(secrets.choice(BOOK_ID_ALPHABET) for _ in range(8))
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCESS = "success", _("Paid")
+        FAILED = "failed", _("Failed")
+
+    class Resolution(models.TextChoices):
+        NONE = "", _("—")
+        BOOKED = "booked", _("Booked")
+        REFUNDED = "refunded", _("Refund started (could not be booked)")
+
+    merchant_order_id = models.CharField(
+        max_length=63, unique=True, validators=[MERCHANT_ORDER_ID_VALIDATOR]
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+    )
+    cart = models.ForeignKey("storefront.Cart", on_delete=models.PROTECT, related_name="payments")
+    amount_paise = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    resolution = models.CharField(
+        max_length=10, choices=Resolution.choices, default=Resolution.NONE, blank=True
+    )
+    failure_reason = models.CharField(max_length=255, blank=True)
+    gateway_order_id = models.CharField(max_length=64, blank=True)
+    gateway_state = models.CharField(max_length=20, blank=True)
+    gateway_error_code = models.CharField(max_length=64, blank=True)
+    page_url = models.URLField(max_length=2000, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    hold_until = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    check_count = models.PositiveIntegerField(default=0)
+    snapshot = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_paise__gte=100), name="payment_amount_at_least_one_rupee"
+            ),
+        ]
+
+    def __str__(self):
+        return self.merchant_order_id
+
+    def get_absolute_url(self):
+        return reverse("checkout:confirm") + f"?order={self.merchant_order_id}"
+
+    @property
+    def is_pending(self):
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_settled(self):
+        return self.status != self.Status.PENDING
+
+
+class SlotHoldQuerySet(models.QuerySet):
+    def live(self, *, now=None):
+        """Holds that take capacity: booked, or held and not yet lapsed."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(state=SlotHold.State.BOOKED) | Q(state=SlotHold.State.HELD, expires_at__gt=now)
+        )
+
+
+class SlotHold(models.Model):
+    """Priests of one slot on one date, held for a payment and then its booking."""
+
+    class State(models.TextChoices):
+        HELD = "held", _("Held for payment")
+        BOOKED = "booked", _("Booked")
+        RELEASED = "released", _("Released")
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="holds")
+    booking = models.ForeignKey(
+        "Booking", null=True, blank=True, on_delete=models.SET_NULL, related_name="holds"
+    )
+    date = models.DateField()
+    slot = models.ForeignKey("storefront.TimeSlot", on_delete=models.PROTECT)
+    priests = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.HELD)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SlotHoldQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["date", "slot", "state"])]
+
+    def __str__(self):
+        return f"{self.priests} priest(s) {self.date} {self.slot} ({self.get_state_display()})"
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        ASSIGNED = "assigned", _("Priest assigned")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    book_id = models.CharField(max_length=11, unique=True, default=new_book_id, editable=False)
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="booking")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.CONFIRMED, db_index=True
+    )
+    subtotal_paise = models.PositiveIntegerField()
+    discount_paise = models.PositiveIntegerField(default=0)
+    total_paise = models.PositiveIntegerField()
+    promo_code = models.CharField(max_length=30, blank=True)
+    address = models.JSONField()
+    first_date = models.DateField(db_index=True)
+    assigned_priest = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_bookings",
+    )
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_paise=models.F("subtotal_paise") - models.F("discount_paise")),
+                name="booking_total_is_subtotal_minus_discount",
+            ),
+        ]
+
+    def __str__(self):
+        return self.book_id
+
+    def get_absolute_url(self):
+        return reverse("checkout:booking-detail", kwargs={"book_id": self.book_id})
+
+
+class BookingItem(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="items")
+    package = models.ForeignKey("storefront.Package", on_delete=models.PROTECT)
+    service_title = models.CharField(max_length=120)
+    package_label = models.CharField(max_length=120)
+    language = models.CharField(max_length=40)
+    date = models.DateField()
+    slot = models.ForeignKey("storefront.TimeSlot", on_delete=models.PROTECT)
+    slot_label = models.CharField(max_length=60)
+    price_paise = models.PositiveIntegerField()
+    priest_count = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["date", "slot__start_time", "pk"]
+
+    def __str__(self):
+        return f"{self.service_title} on {self.date} at {self.slot_label}"
+
+
+class Refund(models.Model):
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        PENDING = "pending", _("Pending at PhonePe")
+        CONFIRMED = "confirmed", _("Accepted by PhonePe")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    class Reason(models.TextChoices):
+        AMOUNT_MISMATCH = "amount_mismatch", _("Amount paid differs from the order")
+        SLOT_UNAVAILABLE = "slot_unavailable", _("Slot no longer available")
+        CART_CONVERTED = "cart_converted", _("Order already booked by another payment")
+        CANCELLED = "cancelled", _("Booking cancelled")
+        OTHER = "other", _("Other")
+
+    merchant_refund_id = models.CharField(
+        max_length=63, unique=True, validators=[MERCHANT_ORDER_ID_VALIDATOR]
+    )
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    booking = models.ForeignKey(
+        Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount_paise = models.PositiveIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.CharField(max_length=255, blank=True)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.REQUESTED, db_index=True
+    )
+    gateway_refund_id = models.CharField(max_length=64, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_paise__gte=100), name="refund_amount_at_least_one_rupee"
+            ),
+        ]
+
+    def __str__(self):
+        return self.merchant_refund_id
+
+    @property
+    def is_open(self):
+        return self.state in {self.State.REQUESTED, self.State.PENDING, self.State.CONFIRMED}
+
+
+class WebhookDelivery(models.Model):
+    """Every webhook delivery, stored raw before anything else happens."""
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+        UNKNOWN_ORDER = "unknown_order", _("Unknown order")
+        UNAUTHENTICATED = "unauthenticated", _("Rejected: bad Authorization")
+        MALFORMED = "malformed", _("Rejected: malformed")
+        RETRY = "retry", _("Gateway unreachable, asked to retry")
+        ERROR = "error", _("Error")
+
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    headers = models.JSONField(default=dict)
+    body = models.TextField(blank=True)
+    authenticated = models.BooleanField(default=False)
+    event = models.CharField(max_length=64, blank=True, db_index=True)
+    merchant_order_id = models.CharField(max_length=63, blank=True, db_index=True)
+    merchant_refund_id = models.CharField(max_length=63, blank=True)
+    outcome = models.CharField(
+        max_length=20, choices=Outcome.choices, default=Outcome.RECEIVED, db_index=True
+    )
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self):
+        return f"{self.event or 'webhook'} {self.merchant_order_id} ({self.get_outcome_display()})"
+
+
+class AuditEntry(models.Model):
+    """One state change of a payment, booking or refund, with who and why."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=40)
+    action = models.CharField(max_length=60)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    booking = models.ForeignKey(
+        Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    refund = models.ForeignKey(
+        Refund, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    payload = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.from_state}→{self.to_state}"

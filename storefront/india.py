@@ -1,0 +1,99 @@
+"""Indian formats: rupees, mobile numbers, PIN codes, states and union territories."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+PIN_VALIDATOR = RegexValidator(
+    r"^[1-9][0-9]{5}$", _("Enter a valid 6-digit PIN code (it cannot start with 0).")
+)
+
+# ISO 3166-2:IN codes, 28 states and 8 union territories.
+INDIAN_STATES = [
+    ("AN", "Andaman and Nicobar Islands"),
+    ("AP", "Andhra Pradesh"),
+    ("AR", "Arunachal Pradesh"),
+    ("AS", "Assam"),
+    ("BR", "Bihar"),
+    ("CH", "Chandigarh"),
+    ("CT", "Chhattisgarh"),
+    ("DH", "Dadra and Nagar Haveli and Daman and Diu"),
+    ("DL", "Delhi"),
+    ("GA", "Goa"),
+    ("GJ", "Gujarat"),
+    ("HR", "Haryana"),
+    ("HP", "Himachal Pradesh"),
+    ("JK", "Jammu and Kashmir"),
+    ("JH", "Jharkhand"),
+    ("KA", "Karnataka"),
+    ("KL", "Kerala"),
+    ("LA", "Ladakh"),
+    ("LD", "Lakshadweep"),
+    ("MP", "Madhya Pradesh"),
+    ("MH", "Maharashtra"),
+    ("MN", "Manipur"),
+    ("ML", "Meghalaya"),
+    ("MZ", "Mizoram"),
+    ("NL", "Nagaland"),
+    ("OR", "Odisha"),
+    ("PY", "Puducherry"),
+    ("PB", "Punjab"),
+    ("RJ", "Rajasthan"),
+    ("SK", "Sikkim"),
+    ("TN", "Tamil Nadu"),
+    ("TG", "Telangana"),
+    ("TR", "Tripura"),
+    ("UP", "Uttar Pradesh"),
+    ("UT", "Uttarakhand"),
+    ("WB", "West Bengal"),
+]
+
+_MOBILE_RE = re.compile(r"^[6-9][0-9]{9}$")
+
+
+def normalise_indian_mobile(value: str) -> str:
+    """Return an Indian mobile number as +91XXXXXXXXXX or raise ValidationError.
+
+    Accepts spaces, dashes, a leading 0, 91 or +91.
+    """
+    digits = re.sub(r"[\s\-().]", "", value or "")
+    if digits.startswith("+91"):
+        digits = digits[3:]
+    elif digits.startswith("0091"):
+        digits = digits[4:]
+    elif len(digits) == 12 and digits.startswith("91"):
+        digits = digits[2:]
+    elif len(digits) == 11 and digits.startswith("0"):
+        digits = digits[1:]
+    if not _MOBILE_RE.match(digits):
+        raise ValidationError(
+            _("Enter a valid 10-digit Indian mobile number, e.g. +91 98765 43210."),
+            code="invalid_mobile",
+        )
+    return "+91" + digits
+
+
+def format_rupees(paise: int) -> str:
+    """Return paise as rupees with Indian digit grouping: 149900 -> ₹1,499.00."""
+    negative = paise < 0
+    rupees, rem = divmod(abs(int(paise)), 100)
+    digits = str(rupees)
+    if len(digits) > 3:
+        head, tail = digits[:-3], digits[-3:]
+        groups = []
+        while len(head) > 2:
+            groups.insert(0, head[-2:])
+            head = head[:-2]
+        if head:
+            groups.insert(0, head)
+        digits = ",".join(groups) + "," + tail
+    return f"{'-' if negative else ''}₹{digits}.{rem:02d}"
+
+
+def format_mobile(phone: str) -> str:
+    """Return +919876543210 as +91 98765 43210 for display."""
+    if phone and phone.startswith("+91") and len(phone) == 13:
+        return f"+91 {phone[3:8]} {phone[8:]}"
+    return phone

@@ -1,0 +1,454 @@
+"""Business rules of the catalog, capacity, promo codes and carts.
+
+Views call these functions; they validate, write inside transactions and raise
+``StorefrontError`` subclasses whose message can be shown to the customer.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from storefront.models import (
+    Cart,
+    CartItem,
+    Package,
+    PromoCode,
+    PromoRedemption,
+    SlotCapacityOverride,
+    TimeSlot,
+)
+
+BOOKING_WINDOW_DAYS = 90
+
+
+class StorefrontError(Exception):
+    """A rule was broken; the message is fit for the customer."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class BookingDateError(StorefrontError):
+    pass
+
+
+class SlotUnavailableError(StorefrontError):
+    pass
+
+
+class CartError(StorefrontError):
+    pass
+
+
+class PromoError(StorefrontError):
+    pass
+
+
+# Dates and capacity ---------------------------------------------------------
+
+
+def today_in_india() -> datetime.date:
+    return timezone.localdate()
+
+
+def bookable_date_range(*, today: datetime.date | None = None):
+    """Return (first, last) bookable dates: tomorrow to 90 days ahead, in India."""
+    today = today or today_in_india()
+    return today + datetime.timedelta(days=1), today + datetime.timedelta(
+        days=BOOKING_WINDOW_DAYS
+    )
+
+
+def validate_booking_date(date: datetime.date) -> None:
+    """Raise BookingDateError unless the date can be booked today."""
+    first, last = bookable_date_range()
+    if date < first:
+        raise BookingDateError(_("Please choose a date from tomorrow onwards."))
+    if date > last:
+        raise BookingDateError(
+            _("Bookings open up to %(days)d days ahead. Please choose an earlier date.")
+            % {"days": BOOKING_WINDOW_DAYS}
+        )
+
+
+@dataclass(frozen=True)
+class SlotAvailability:
+    slot: TimeSlot
+    capacity: int
+    taken: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.remaining == 0
+
+
+def slot_availability(
+    *, date: datetime.date, slots=None, exclude_payment_id=None
+) -> list[SlotAvailability]:
+    """Return the availability of the active slots (or ``slots``) on ``date``.
+
+    This is the only place that computes availability: capacity (the slot's
+    default or a date override) minus the priests taken by live payment holds
+    and bookings. ``exclude_payment_id`` leaves out that payment's own holds,
+    so fulfilment can ask whether the slots are still its own.
+    """
+    # Imported here: checkout depends on storefront, not the other way round.
+    from checkout.models import SlotHold
+
+    if slots is None:
+        slots = list(TimeSlot.objects.filter(is_active=True))
+    else:
+        slots = list(slots)
+    slot_ids = [slot.pk for slot in slots]
+    overrides = {
+        override.slot_id: override.capacity
+        for override in SlotCapacityOverride.objects.filter(date=date).filter(
+            Q(slot__isnull=True) | Q(slot_id__in=slot_ids)
+        )
+    }
+    holds = SlotHold.objects.live().filter(date=date, slot_id__in=slot_ids)
+    if exclude_payment_id is not None:
+        holds = holds.exclude(payment_id=exclude_payment_id)
+    taken = dict(
+        holds.values("slot_id").annotate(priests=Sum("priests")).values_list(
+            "slot_id", "priests"
+        )
+    )
+    result = []
+    for slot in slots:
+        if not slot.is_active:
+            capacity = 0
+        elif slot.pk in overrides:
+            capacity = overrides[slot.pk]
+        elif None in overrides:
+            capacity = overrides[None]
+        else:
+            capacity = slot.default_capacity
+        result.append(SlotAvailability(slot=slot, capacity=capacity, taken=taken.get(slot.pk, 0)))
+    return result
+
+
+def check_slot_has_room(
+    *, date: datetime.date, slot: TimeSlot, priests: int, exclude_payment_id=None
+) -> None:
+    """Raise SlotUnavailableError unless ``priests`` more fit into the slot."""
+    (availability,) = slot_availability(
+        date=date, slots=[slot], exclude_payment_id=exclude_payment_id
+    )
+    if availability.remaining < priests:
+        if availability.remaining == 0:
+            message = _("The %(slot)s slot on %(date)s is full. Please pick another slot.")
+        else:
+            message = _(
+                "Only %(left)d priest(s) are free in the %(slot)s slot on %(date)s. "
+                "Please pick another slot."
+            )
+        raise SlotUnavailableError(
+            message
+            % {"slot": slot.display, "date": date.strftime("%d %b %Y"), "left": availability.remaining}
+        )
+
+
+# Promo codes ----------------------------------------------------------------
+
+
+def normalise_promo_code(code: str) -> str:
+    return (code or "").strip().upper()
+
+
+def find_promo(code: str) -> PromoCode:
+    """Return the promo code (case-insensitive) or raise PromoError."""
+    code = normalise_promo_code(code)
+    if not code or len(code) > 30:
+        raise PromoError(_("Please enter a valid promo code."))
+    try:
+        return PromoCode.objects.get(code=code)
+    except PromoCode.DoesNotExist:
+        raise PromoError(_("The promo code %(code)s does not exist.") % {"code": code}) from None
+
+
+def promo_discount(*, promo: PromoCode, subtotal_paise: int) -> int:
+    """Return the discount in paise: floor for percent, capped, never above the subtotal."""
+    if promo.kind == PromoCode.Kind.PERCENT:
+        discount = subtotal_paise * promo.percent // 100
+    else:
+        discount = promo.flat_paise
+    if promo.max_discount_paise is not None:
+        discount = min(discount, promo.max_discount_paise)
+    return max(0, min(discount, subtotal_paise))
+
+
+def check_promo(*, promo: PromoCode, subtotal_paise: int, user=None, now=None) -> None:
+    """Raise PromoError unless the promo code can be used on this order now."""
+    from storefront.india import format_rupees
+
+    now = now or timezone.now()
+    if not promo.is_active:
+        raise PromoError(_("The promo code %(code)s is no longer active.") % {"code": promo.code})
+    if promo.valid_from and now < promo.valid_from:
+        raise PromoError(
+            _("The promo code %(code)s is valid from %(date)s.")
+            % {"code": promo.code, "date": timezone.localtime(promo.valid_from).strftime("%d %b %Y")}
+        )
+    if promo.valid_until and now >= promo.valid_until:
+        raise PromoError(_("The promo code %(code)s has expired.") % {"code": promo.code})
+    if subtotal_paise < promo.min_order_paise:
+        raise PromoError(
+            _("The promo code %(code)s needs an order of at least %(min)s.")
+            % {"code": promo.code, "min": format_rupees(promo.min_order_paise)}
+        )
+    if promo.usage_limit is not None or (
+        promo.per_customer_limit is not None and user is not None and user.is_authenticated
+    ):
+        counts = PromoRedemption.objects.filter(promo=promo).aggregate(
+            total=Count("pk"),
+            mine=Count("pk", filter=Q(user_id=getattr(user, "pk", None))),
+        )
+        if promo.usage_limit is not None and counts["total"] >= promo.usage_limit:
+            raise PromoError(
+                _("The promo code %(code)s has been fully used.") % {"code": promo.code}
+            )
+        if (
+            promo.per_customer_limit is not None
+            and user is not None
+            and user.is_authenticated
+            and counts["mine"] >= promo.per_customer_limit
+        ):
+            raise PromoError(
+                _("You have already used the promo code %(code)s.") % {"code": promo.code}
+            )
+
+
+def record_promo_use(*, promo: PromoCode, user, reference: str, discount_paise: int) -> None:
+    """Count one use of ``promo`` for the booking ``reference``, at most once."""
+    PromoRedemption.objects.get_or_create(
+        reference=reference,
+        defaults={"promo": promo, "user": user, "discount_paise": discount_paise},
+    )
+
+
+# Carts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CartTotals:
+    lines: list
+    subtotal_paise: int
+    discount_paise: int
+    promo: PromoCode | None
+    promo_error: str | None
+
+    @property
+    def total_paise(self) -> int:
+        return self.subtotal_paise - self.discount_paise
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
+
+
+def cart_items(cart: Cart):
+    return (
+        cart.items.select_related("package__service__category", "slot")
+        .order_by("date", "slot__start_time", "pk")
+    )
+
+
+def cart_totals(*, cart: Cart | None, user=None) -> CartTotals:
+    """Return the lines and exact totals (paise) of a cart with its promo applied."""
+    if cart is None:
+        return CartTotals(lines=[], subtotal_paise=0, discount_paise=0, promo=None, promo_error=None)
+    lines = list(cart_items(cart))
+    subtotal = sum(item.package.price_paise for item in lines)
+    promo = cart.promo
+    discount = 0
+    promo_error = None
+    if promo is not None:
+        try:
+            check_promo(promo=promo, subtotal_paise=subtotal, user=user)
+        except PromoError as exc:
+            promo_error = exc.message
+        else:
+            discount = promo_discount(promo=promo, subtotal_paise=subtotal)
+    return CartTotals(
+        lines=lines, subtotal_paise=subtotal, discount_paise=discount, promo=promo,
+        promo_error=promo_error,
+    )
+
+
+def _ensure_editable(cart: Cart) -> None:
+    if cart.status == Cart.Status.FROZEN:
+        raise CartError(
+            _("This cart is waiting for a payment to finish. Please wait a moment and try again.")
+        )
+    if cart.status != Cart.Status.OPEN:
+        raise CartError(_("This cart can no longer be changed."))
+
+
+def check_package_bookable(package: Package) -> None:
+    if not package.is_active or not package.service.is_active:
+        raise CartError(_("%(package)s is no longer available.") % {"package": package})
+
+
+def _priests_in_cart(cart: Cart, *, date, slot, exclude_item_id=None) -> int:
+    items = cart.items.filter(date=date, slot=slot)
+    if exclude_item_id is not None:
+        items = items.exclude(pk=exclude_item_id)
+    return items.aggregate(n=Sum("package__priest_count"))["n"] or 0
+
+
+def _check_line(cart: Cart, *, package: Package, date, slot: TimeSlot, exclude_item_id=None):
+    check_package_bookable(package)
+    validate_booking_date(date)
+    if not slot.is_active:
+        raise SlotUnavailableError(_("That time slot is not offered. Please pick another slot."))
+    in_cart = _priests_in_cart(cart, date=date, slot=slot, exclude_item_id=exclude_item_id)
+    check_slot_has_room(date=date, slot=slot, priests=package.priest_count + in_cart)
+
+
+def get_cart_for_request(request, *, create=False) -> Cart | None:
+    """Return the live cart of the request's user or session (optionally creating it)."""
+    user = request.user
+    if user.is_authenticated:
+        cart = Cart.objects.filter(
+            user=user, status__in=[Cart.Status.OPEN, Cart.Status.FROZEN]
+        ).first()
+        if cart is None and create:
+            try:
+                with transaction.atomic():
+                    cart = Cart.objects.create(user=user)
+            except IntegrityError:
+                cart = Cart.objects.get(
+                    user=user, status__in=[Cart.Status.OPEN, Cart.Status.FROZEN]
+                )
+        return cart
+    session_key = request.session.session_key
+    if session_key:
+        cart = Cart.objects.filter(
+            user__isnull=True, session_key=session_key, status=Cart.Status.OPEN
+        ).first()
+        if cart is not None or not create:
+            return cart
+    elif not create:
+        return None
+    if not request.session.session_key:
+        request.session.save()
+    return Cart.objects.create(session_key=request.session.session_key)
+
+
+def add_to_cart(*, cart: Cart, package: Package, date: datetime.date, slot: TimeSlot) -> CartItem:
+    """Add a package for a date and slot; raise CartError/SlotUnavailableError/BookingDateError."""
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        _ensure_editable(cart)
+        if cart.items.filter(package=package, date=date, slot=slot).exists():
+            raise CartError(_("This puja is already in your cart for that date and slot."))
+        _check_line(cart, package=package, date=date, slot=slot)
+        item = CartItem.objects.create(cart=cart, package=package, date=date, slot=slot)
+        cart.save(update_fields=["updated_at"])
+        return item
+
+
+def remove_from_cart(*, cart: Cart, item_id: int) -> None:
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        _ensure_editable(cart)
+        deleted, _count = cart.items.filter(pk=item_id).delete()
+        if not deleted:
+            raise CartError(_("That item is not in your cart."))
+        cart.save(update_fields=["updated_at"])
+
+
+def change_cart_item(*, cart: Cart, item_id: int, date: datetime.date, slot: TimeSlot) -> CartItem:
+    """Move a cart line to another date and slot."""
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        _ensure_editable(cart)
+        try:
+            item = cart.items.select_related("package__service").get(pk=item_id)
+        except CartItem.DoesNotExist:
+            raise CartError(_("That item is not in your cart.")) from None
+        if (item.date, item.slot_id) == (date, slot.pk):
+            return item
+        if cart.items.filter(package=item.package, date=date, slot=slot).exists():
+            raise CartError(_("This puja is already in your cart for that date and slot."))
+        _check_line(cart, package=item.package, date=date, slot=slot, exclude_item_id=item.pk)
+        item.date = date
+        item.slot = slot
+        item.save(update_fields=["date", "slot"])
+        cart.save(update_fields=["updated_at"])
+        return item
+
+
+def apply_promo(*, cart: Cart, code: str, user=None) -> PromoCode:
+    """Attach a promo code to the cart after checking it against the current subtotal."""
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        _ensure_editable(cart)
+        promo = find_promo(code)
+        subtotal = sum(item.package.price_paise for item in cart_items(cart))
+        if subtotal == 0:
+            raise PromoError(_("Add a puja to your cart before applying a promo code."))
+        check_promo(promo=promo, subtotal_paise=subtotal, user=user)
+        cart.promo = promo
+        cart.save(update_fields=["promo", "updated_at"])
+        return promo
+
+
+def remove_promo(*, cart: Cart) -> None:
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        _ensure_editable(cart)
+        cart.promo = None
+        cart.save(update_fields=["promo", "updated_at"])
+
+
+def merge_session_cart(*, session_cart: Cart | None, user) -> Cart | None:
+    """Move an anonymous cart's lines into the user's cart at login.
+
+    Lines already in the user's cart are kept once; the session cart's promo is
+    used when the user's cart has none. Returns the user's live cart.
+    """
+    with transaction.atomic():
+        user_cart = (
+            Cart.objects.select_for_update()
+            .filter(user=user, status__in=[Cart.Status.OPEN, Cart.Status.FROZEN])
+            .first()
+        )
+        if session_cart is None or session_cart.status != Cart.Status.OPEN:
+            return user_cart
+        session_cart = Cart.objects.select_for_update().get(pk=session_cart.pk)
+        if user_cart is None:
+            session_cart.user = user
+            session_cart.session_key = ""
+            session_cart.save(update_fields=["user", "session_key", "updated_at"])
+            return session_cart
+        if user_cart.status != Cart.Status.OPEN:
+            # A payment is in progress; leave the anonymous cart alone.
+            return user_cart
+        existing = set(user_cart.items.values_list("package_id", "date", "slot_id"))
+        for item in session_cart.items.all():
+            key = (item.package_id, item.date, item.slot_id)
+            if key not in existing:
+                CartItem.objects.create(
+                    cart=user_cart, package_id=item.package_id, date=item.date, slot_id=item.slot_id
+                )
+                existing.add(key)
+        if user_cart.promo_id is None and session_cart.promo_id is not None:
+            user_cart.promo_id = session_cart.promo_id
+        user_cart.save(update_fields=["promo", "updated_at"])
+        session_cart.status = Cart.Status.MERGED
+        session_cart.save(update_fields=["status", "updated_at"])
+        return user_cart
+
+

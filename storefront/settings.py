@@ -1,0 +1,216 @@
+"""
+Settings for the OkPuja storefront.
+
+One settings module driven by environment variables (see .env.example). With
+DJANGO_DEBUG off, missing secrets or gateway credentials stop start-up.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name, default=None):
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}.") from exc
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it (see .env.example) or run with "
+            "DJANGO_DEBUG=true for local development."
+        )
+    SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in env("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+    if host.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in env("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
+
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "template_partials",
+    "django_htmx",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "storefront",
+    "checkout",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "storefront.urls"
+WSGI_APPLICATION = "storefront.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "storefront.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 0 if DEBUG else 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for the write lock instead of failing at once when the web server,
+    # the reconciler and webhooks write at the same time.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "storefront.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "storefront.auth_backends.EmailOrUsernameBackend",
+]
+LOGIN_URL = "storefront:login"
+LOGIN_REDIRECT_URL = "storefront:catalog"
+LOGOUT_REDIRECT_URL = "storefront:catalog"
+
+LANGUAGE_CODE = "en-in"
+TIME_ZONE = "Asia/Kolkata"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "OkPuja <bookings@okpuja.local>")
+
+# PhonePe PG v2 (see checkout/phonepe.py and README "Payments").
+PHONEPE_ENV = env("PHONEPE_ENV", "LOCAL").upper()
+if PHONEPE_ENV not in {"LOCAL", "SANDBOX", "PRODUCTION"}:
+    raise ImproperlyConfigured("PHONEPE_ENV must be LOCAL, SANDBOX or PRODUCTION.")
+PHONEPE_BASE_URL = env("PHONEPE_BASE_URL", "")
+PHONEPE_OAUTH_URL = env("PHONEPE_OAUTH_URL", "")
+_LOCAL = PHONEPE_ENV == "LOCAL"
+PHONEPE_CLIENT_ID = env("PHONEPE_CLIENT_ID", "OKPUJA_LOCAL" if _LOCAL else "")
+PHONEPE_CLIENT_SECRET = env("PHONEPE_CLIENT_SECRET", "okpuja-local-secret" if _LOCAL else "")
+PHONEPE_CLIENT_VERSION = env("PHONEPE_CLIENT_VERSION", "1")
+PHONEPE_CALLBACK_USERNAME = env("PHONEPE_CALLBACK_USERNAME", "okpuja_webhook" if _LOCAL else "")
+PHONEPE_CALLBACK_PASSWORD = env("PHONEPE_CALLBACK_PASSWORD", "okpuja12345" if _LOCAL else "")
+PHONEPE_TIMEOUT_SECONDS = float(env("PHONEPE_TIMEOUT_SECONDS", "10"))
+# Checkout timing (seconds). See README "Payment timing".
+PHONEPE_ORDER_EXPIRE_AFTER = env_int("PHONEPE_ORDER_EXPIRE_AFTER", 900)
+CHECKOUT_HOLD_GRACE_SECONDS = env_int("CHECKOUT_HOLD_GRACE_SECONDS", 20 * 60)
+CHECKOUT_POLL_INTERVAL_SECONDS = env_int("CHECKOUT_POLL_INTERVAL_SECONDS", 2)
+CHECKOUT_GATEWAY_CHECK_MIN_SECONDS = env_int("CHECKOUT_GATEWAY_CHECK_MIN_SECONDS", 3)
+
+if not DEBUG:
+    _missing = [
+        name
+        for name in (
+            "PHONEPE_CLIENT_ID",
+            "PHONEPE_CLIENT_SECRET",
+            "PHONEPE_CALLBACK_USERNAME",
+            "PHONEPE_CALLBACK_PASSWORD",
+        )
+        if not globals()[name]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            "Missing PhonePe settings: " + ", ".join(_missing) + " (see .env.example)."
+        )
+    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", SITE_URL.startswith("https"))
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "checkout": {"handlers": ["console"], "level": env("CHECKOUT_LOG_LEVEL", "INFO")},
+        "storefront": {"handlers": ["console"], "level": "INFO"},
+    },
+}
