@@ -435,12 +435,12 @@ class PhonePeClient:
             raise PhonePeUnavailable("PhonePe token response has no access_token.")
         issued_at = _epoch_s(data.get("issued_at"))
         expires_at = _epoch_s(data.get("expires_at"))
-        if issued_at is not None and expires_at is not None and expires_at > issued_at:
+        if issued_at is not None and expires_at is not None:
             lifetime = expires_at - issued_at
-        elif _epoch_s(data.get("expires_in")):
-            lifetime = _epoch_s(data.get("expires_in"))
         else:
-            raise PhonePeUnavailable("PhonePe token response has no usable expiry.")
+            lifetime = _epoch_s(data.get("expires_in")) or 0.0
+        # Without a usable expiry the token serves the call at hand only.
+        lifetime = max(lifetime, 0.0)
         # Anchor the lifetime on the local clock, so a skewed clock neither
         # refreshes on every call nor sends tokens PhonePe considers expired.
         now = time.time()
