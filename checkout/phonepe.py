@@ -44,6 +44,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import requests
@@ -97,7 +98,7 @@ class PhonePeUnavailable(PhonePeError):
 class PhonePeRejected(PhonePeError):
     """PhonePe refused the request (HTTP 4xx) with its own error code."""
 
-    def __init__(self, code, message, http_status):
+    def __init__(self, code: str | None, message: str | None, http_status: int):
         self.code = code
         self.message = message
         self.http_status = http_status
@@ -105,13 +106,15 @@ class PhonePeRejected(PhonePeError):
 
 
 class PhonePeOrderNotFound(PhonePeRejected):
-    """PhonePe has no order with this merchant order id."""
+    """PhonePe has no order (or refund) with this merchant id."""
 
 
 class PhonePeAuthError(PhonePeError):
     """PhonePe refused the client credentials or a freshly issued token."""
 
-    def __init__(self, message, *, code=None, http_status=None):
+    def __init__(
+        self, message: str, *, code: str | None = None, http_status: int | None = None
+    ):
         self.code = code
         self.message = message
         self.http_status = http_status
@@ -127,6 +130,13 @@ class PhonePeMalformedWebhook(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class PhonePeConfig:
+    """
+    Where and how to reach one PhonePe merchant account.
+
+    ``base_url`` and ``oauth_url`` have no trailing slash; ``timeout`` is seconds,
+    used for connecting and for each read; ``env`` is LOCAL, SANDBOX or PRODUCTION.
+    """
+
     base_url: str
     oauth_url: str
     client_id: str
@@ -138,7 +148,7 @@ class PhonePeConfig:
     env: str = "LOCAL"
 
 
-def config_from_settings():
+def config_from_settings() -> PhonePeConfig:
     """Return a PhonePeConfig built from the PHONEPE_* Django settings."""
     env = settings.PHONEPE_ENV.upper()
     if env not in HOSTS:
@@ -161,7 +171,7 @@ _client_lock = threading.Lock()
 _client_cache = None  # (PhonePeConfig, PhonePeClient)
 
 
-def get_client():
+def get_client() -> "PhonePeClient":
     """
     Return the process-wide PhonePeClient for the current settings.
 
@@ -213,18 +223,18 @@ class OrderStatus:
     raw: dict = dataclasses.field(repr=False, compare=False)
 
     @property
-    def is_completed(self):
+    def is_completed(self) -> bool:
         """Return True when the customer has paid (decide only on this state)."""
         return self.state == "COMPLETED"
 
     @property
-    def is_failed(self):
+    def is_failed(self) -> bool:
         """Return True when the order can no longer be paid."""
         # EXPIRED is not a documented v2 state but appears in PhonePe's fixtures.
         return self.state in {"FAILED", "EXPIRED"}
 
     @property
-    def is_pending(self):
+    def is_pending(self) -> bool:
         """Return True while the order is not settled (including unknown states)."""
         return not (self.is_completed or self.is_failed)
 
@@ -364,7 +374,7 @@ class PhonePeClient:
     (same merchantOrderId → same order, same merchantRefundId → same refund).
     """
 
-    def __init__(self, config, session=None):
+    def __init__(self, config: PhonePeConfig, session: requests.Session | None = None):
         self.config = config
         self.session = session or requests.Session()
         self._token = None
@@ -372,7 +382,7 @@ class PhonePeClient:
 
     # OAuth ------------------------------------------------------------------
 
-    def get_token(self):
+    def get_token(self) -> str:
         """
         Return the access token, fetching one only when none is cached or the
         cached one is past its refresh time. Moves no money.
@@ -456,13 +466,13 @@ class PhonePeClient:
     def create_payment(
         self,
         *,
-        merchant_order_id,
-        amount_paise,
-        redirect_url,
-        expire_after=None,
-        message=None,
-        udf=None,
-    ):
+        merchant_order_id: str,
+        amount_paise: int,
+        redirect_url: str,
+        expire_after: int | None = None,
+        message: str | None = None,
+        udf: Mapping[str, str] | None = None,
+    ) -> CreatedPayment:
         """
         Create a PhonePe order when the customer starts paying; return where to
         send the customer's browser. Moves no money.
@@ -495,7 +505,9 @@ class PhonePeClient:
             redirect_url=_str(data.get("redirectUrl")),
         )
 
-    def get_order_status(self, merchant_order_id, *, details=False):
+    def get_order_status(
+        self, merchant_order_id: str, *, details: bool = False
+    ) -> OrderStatus:
         """
         Return the order's current status from PhonePe: after the redirect back,
         on a webhook and when polling a pending order. Moves no money.
@@ -511,7 +523,13 @@ class PhonePeClient:
         )
         return _order_status(data)
 
-    def refund(self, *, merchant_refund_id, original_merchant_order_id, amount_paise):
+    def refund(
+        self,
+        *,
+        merchant_refund_id: str,
+        original_merchant_order_id: str,
+        amount_paise: int,
+    ) -> RefundResult:
         """
         Ask PhonePe to refund ``amount_paise`` of a paid order. MOVES MONEY.
 
@@ -535,7 +553,7 @@ class PhonePeClient:
             state=_str(data.get("state")),
         )
 
-    def get_refund_status(self, merchant_refund_id):
+    def get_refund_status(self, merchant_refund_id: str) -> RefundStatus:
         """
         Return a refund's progress (PENDING → CONFIRMED → COMPLETED | FAILED):
         on a refund webhook and when checking before re-trying. Moves no money.
@@ -559,7 +577,7 @@ class PhonePeClient:
 
     # Webhooks ---------------------------------------------------------------
 
-    def is_valid_webhook_authorization(self, header_value):
+    def is_valid_webhook_authorization(self, header_value: str | None) -> bool:
         """
         Return True when a webhook's Authorization header is
         sha256hex("username:password") for the configured callback credentials.
@@ -574,7 +592,7 @@ class PhonePeClient:
             header_value.strip().lower().encode("utf-8", "replace"), expected.encode()
         )
 
-    def parse_webhook(self, body):
+    def parse_webhook(self, body: bytes | str) -> WebhookEvent:
         """
         Return the WebhookEvent in a webhook body (check the Authorization header
         first). Treat it as a trigger: re-fetch the order or refund status before

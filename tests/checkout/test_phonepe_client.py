@@ -11,6 +11,7 @@ import logging
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -162,6 +163,18 @@ def test_failed_refresh_keeps_unexpired_token(client, sandbox):
     time.sleep(1.0)  # now expired, and the refresh still fails
     with pytest.raises(PhonePeAuthError):
         client.get_order_status(merchant_order_id)
+
+
+def test_concurrent_calls_share_one_token(client, sandbox):
+    merchant_order_id = paid_order(PhonePeClient(client.config), sandbox)
+    tokens_before = sandbox.stats()["tokens_issued"]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(
+            pool.map(lambda _: client.get_order_status(merchant_order_id), range(16))
+        )
+
+    assert all(status.is_completed for status in statuses)
+    assert sandbox.stats()["tokens_issued"] - tokens_before == 1
 
 
 def test_401_drops_token_and_retries_once(client, sandbox):
