@@ -1,0 +1,78 @@
+"""Customer emails of the money path, each sent after the transaction commits."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from checkout.models import Booking, Payment, Refund
+
+logger = logging.getLogger("checkout")
+
+
+def _send(*, to, subject, template, context):
+    context = {**context, "SITE_URL": settings.SITE_URL}
+    text = render_to_string(f"checkout/emails/{template}.txt", context)
+    html = render_to_string(f"checkout/emails/{template}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_booking_confirmation(*, booking_id, force=False):
+    """Send the booking confirmation; exactly once per booking unless ``force``.
+
+    The conditional UPDATE claims the send, so concurrent callers (webhook
+    storms, polls) cannot send it twice.
+    """
+    bookings = Booking.objects.filter(pk=booking_id)
+    if not force:
+        bookings = bookings.filter(confirmation_sent_at__isnull=True)
+    if not bookings.update(confirmation_sent_at=timezone.now()):
+        return False
+    booking = (
+        Booking.objects.select_related("user", "payment")
+        .prefetch_related("items")
+        .get(pk=booking_id)
+    )
+    try:
+        _send(
+            to=booking.user.email,
+            subject=f"Your puja is booked: {booking.book_id}",
+            template="booking_confirmed",
+            context={"booking": booking, "items": list(booking.items.all())},
+        )
+    except Exception:
+        logger.exception("Could not send the confirmation for %s", booking)
+        if not force:
+            Booking.objects.filter(pk=booking_id).update(confirmation_sent_at=None)
+        return False
+    return True
+
+
+def send_payment_failed(*, payment_id):
+    payment = Payment.objects.select_related("user").get(pk=payment_id)
+    try:
+        _send(
+            to=payment.user.email,
+            subject="Your OkPuja payment did not go through",
+            template="payment_failed",
+            context={"payment": payment},
+        )
+    except Exception:
+        logger.exception("Could not send the payment-failed email for %s", payment)
+
+
+def send_refund_started(*, refund_id):
+    refund = Refund.objects.select_related("payment__user", "booking").get(pk=refund_id)
+    try:
+        _send(
+            to=refund.payment.user.email,
+            subject="Your OkPuja refund has started",
+            template="refund_started",
+            context={"refund": refund, "payment": refund.payment},
+        )
+    except Exception:
+        logger.exception("Could not send the refund email for %s", refund)

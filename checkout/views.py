@@ -1,0 +1,287 @@
+"""Checkout pages, the PhonePe webhook and the JSON API for app clients."""
+
+import json
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from checkout import services
+from checkout.models import Booking, BookingItem, Payment
+from storefront import services as storefront_services
+from storefront.models import Address, Cart
+
+ORDER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
+
+
+def _checkout_context(request, cart):
+    totals = storefront_services.cart_totals(cart=cart, user=request.user)
+    addresses = list(Address.objects.filter(user=request.user))
+    pending = None
+    if cart is not None and cart.status == Cart.Status.FROZEN:
+        pending = (
+            Payment.objects.filter(cart=cart, status=Payment.Status.PENDING)
+            .order_by("-created_at")
+            .first()
+        )
+    selected = request.POST.get("address") or request.GET.get("address")
+    default = next((a for a in addresses if str(a.pk) == selected), None) or next(
+        (a for a in addresses if a.is_default), addresses[0] if addresses else None
+    )
+    return {
+        "cart": cart,
+        "totals": totals,
+        "addresses": addresses,
+        "selected_address": default,
+        "pending_payment": pending,
+        "step": "review",
+    }
+
+
+@never_cache
+@login_required
+@require_GET
+def checkout_page(request):
+    cart = storefront_services.get_cart_for_request(request)
+    if cart is None or not cart.items.exists():
+        messages.info(request, _("Your cart is empty. Add a puja to book it."))
+        return redirect("storefront:cart")
+    return render(request, "checkout/checkout.html", _checkout_context(request, cart))
+
+
+@login_required
+@require_POST
+def pay(request):
+    """Start (or resume) the PhonePe payment for the customer's cart; 303 to PhonePe."""
+    cart = storefront_services.get_cart_for_request(request)
+    if cart is None:
+        messages.error(request, _("Your cart is empty."))
+        return redirect("storefront:cart")
+    address_id = request.POST.get("address", "")
+    if not address_id.isdigit():
+        messages.error(request, _("Please choose the address where the puja will happen."))
+        return redirect("checkout:checkout")
+    address = get_object_or_404(Address, pk=int(address_id), user=request.user)
+    try:
+        payment = services.start_payment(cart=cart, user=request.user, address=address)
+    except services.CheckoutError as exc:
+        messages.error(request, exc.message)
+        return _see_other(f"{reverse('checkout:checkout')}?address={address.pk}")
+    return _see_other(payment.page_url)
+
+
+def _see_other(url):
+    """Redirect a POST with 303 See Other, so the browser follows with a GET."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+def _payment_for_owner(request, merchant_order_id):
+    if not request.user.is_authenticated or not ORDER_ID_RE.match(merchant_order_id or ""):
+        raise Http404(_("No such payment."))
+    return get_object_or_404(
+        Payment.objects.select_related("booking"), merchant_order_id=merchant_order_id,
+        user=request.user,
+    )
+
+
+def _status_context(payment):
+    booking = getattr(payment, "booking", None)
+    items = list(booking.items.all()) if booking is not None else []
+    refund = None
+    if payment.resolution == Payment.Resolution.REFUNDED:
+        refund = payment.refunds.order_by("created_at").first()
+    if booking is not None:
+        state = "booked"
+    elif refund is not None:
+        state = "refund"
+    elif payment.status == Payment.Status.FAILED:
+        state = "failed"
+    else:
+        state = "pending"
+    return {
+        "payment": payment,
+        "booking": booking,
+        "items": items,
+        "refund": refund,
+        "state": state,
+        "poll_seconds": settings.CHECKOUT_POLL_INTERVAL_SECONDS,
+    }
+
+
+@never_cache
+@require_GET
+def confirm_booking(request):
+    """The page PhonePe sends the customer back to; its status region polls itself."""
+    payment = _payment_for_owner(request, request.GET.get("order", ""))
+    payment = services.refresh_pending_payment(payment=payment, source="poll")
+    context = _status_context(payment)
+    if request.htmx:
+        response = render(request, "checkout/confirm.html#booking-status", context)
+        if context["state"] != "pending":
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return render(request, "checkout/confirm.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def my_bookings(request):
+    today = timezone.localdate()
+    bookings = list(
+        Booking.objects.filter(user=request.user).prefetch_related(
+            Prefetch("items", queryset=BookingItem.objects.order_by("date", "slot__start_time"))
+        )
+    )
+    upcoming = sorted(
+        (b for b in bookings if b.first_date >= today and b.status != Booking.Status.CANCELLED),
+        key=lambda b: (b.first_date, b.created_at),
+    )
+    past = sorted(
+        (b for b in bookings if b not in upcoming), key=lambda b: b.first_date, reverse=True
+    )
+    return render(request, "checkout/my_bookings.html", {"upcoming": upcoming, "past": past})
+
+
+@never_cache
+@login_required
+@require_GET
+def booking_detail(request, book_id):
+    booking = get_object_or_404(
+        Booking.objects.select_related("payment", "assigned_priest"),
+        book_id=book_id,
+        user=request.user,
+    )
+    return render(
+        request,
+        "checkout/booking_detail.html",
+        {
+            "booking": booking,
+            "items": list(booking.items.all()),
+            "refunds": list(booking.payment.refunds.all()),
+        },
+    )
+
+
+# PhonePe webhook --------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def phonepe_webhook(request):
+    """PhonePe's server-to-server callback: store, verify, then re-fetch the truth."""
+    result = services.receive_webhook(
+        headers=request.headers, body=request.body, remote_addr=request.META.get("REMOTE_ADDR")
+    )
+    body = {"success": result.http_status == 200, "message": result.message}
+    return JsonResponse(body, status=result.http_status)
+
+
+# JSON API for app clients ---------------------------------------------------------
+
+
+def _api_error(code, message, status):
+    return JsonResponse({"success": False, "error": {"code": code, "message": message}}, status=status)
+
+
+def _rupees(paise):
+    return f"{paise // 100}.{paise % 100:02d}"
+
+
+@require_POST
+def api_process_cart(request):
+    """POST {cart_id, method} → start the PhonePe payment of the caller's cart."""
+    if not request.user.is_authenticated:
+        return _api_error("not_authenticated", _("Log in to pay."), 401)
+    try:
+        data = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return _api_error("invalid_json", _("The request body must be JSON."), 400)
+    if not isinstance(data, dict):
+        return _api_error("invalid_json", _("The request body must be a JSON object."), 400)
+    cart_id, method = data.get("cart_id"), data.get("method")
+    if isinstance(cart_id, bool) or not isinstance(cart_id, int | str) or not str(cart_id).isdigit():
+        return _api_error("invalid_cart_id", _("cart_id must be a positive integer."), 400)
+    if not isinstance(method, str) or method.strip().upper() != "PHONEPE":
+        return _api_error("invalid_method", _("method must be \"PHONEPE\"."), 400)
+    cart = Cart.objects.filter(pk=int(cart_id), user=request.user).first()
+    if cart is None:
+        return _api_error("cart_not_found", _("No such cart."), 404)
+    address = Address.objects.filter(user=request.user).order_by("-is_default", "-created_at").first()
+    if address is None:
+        return _api_error(
+            "address_required", _("Add an address where the puja will happen first."), 400
+        )
+    try:
+        payment = services.start_payment(cart=cart, user=request.user, address=address)
+    except services.CheckoutError as exc:
+        return _api_error("checkout_failed", exc.message, 409)
+    return JsonResponse(
+        {
+            "success": True,
+            "payment_id": payment.merchant_order_id,
+            "payment_url": payment.page_url,
+            "amount": _rupees(payment.amount_paise),
+            "status": payment.status.upper(),
+        },
+        status=201,
+    )
+
+
+@never_cache
+@require_GET
+def api_check_booking(request, payment_id):
+    """GET → the payment's status and its booking, if one exists."""
+    if not request.user.is_authenticated:
+        return _api_error("not_authenticated", _("Log in to see your payments."), 401)
+    payment = (
+        Payment.objects.select_related("booking")
+        .filter(merchant_order_id=payment_id, user=request.user)
+        .first()
+        if ORDER_ID_RE.match(payment_id)
+        else None
+    )
+    if payment is None:
+        return _api_error("payment_not_found", _("No such payment."), 404)
+    payment = services.refresh_pending_payment(payment=payment, source="api")
+    booking = getattr(payment, "booking", None)
+    refund = (
+        payment.refunds.order_by("created_at").first()
+        if payment.resolution == Payment.Resolution.REFUNDED
+        else None
+    )
+    return JsonResponse(
+        {
+            "success": True,
+            "payment_status": payment.status.upper(),
+            "booking_created": booking is not None,
+            "booking": (
+                {
+                    "book_id": booking.book_id,
+                    "status": booking.status.upper(),
+                    "total_amount": _rupees(booking.total_paise),
+                }
+                if booking is not None
+                else None
+            ),
+            "refund": (
+                {"state": refund.state.upper(), "amount": _rupees(refund.amount_paise)}
+                if refund is not None
+                else None
+            ),
+        }
+    )
+
