@@ -451,8 +451,9 @@ class PhonePeClient:
             lifetime = _epoch_s(data.get("expires_in")) or 0.0
         # Without a usable expiry the token serves the call at hand only.
         lifetime = max(lifetime, 0.0)
-        # Anchor the lifetime on the local clock, so a skewed clock neither
-        # refreshes on every call nor sends tokens PhonePe considers expired.
+        # Anchor the lifetime on the local clock: a clock that disagrees with
+        # PhonePe's would otherwise refresh on every call or far too late (a 401
+        # still heals the small drift this leaves).
         now = time.time()
         return _AccessToken(
             access_token=access_token,
