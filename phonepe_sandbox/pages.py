@@ -119,7 +119,7 @@ def closed_page(order, config, problem):
         message = f"This order is already {e(order['state'].lower())}."
     body = f"""{_summary(order, config)}
 <p class="notice" role="status" data-testid="closed">{message}</p>
-<p><a href="{e(order['redirectUrl'])}" data-testid="back-to-merchant">Return to {e(config.merchant_name)}</a></p>"""
+<p><a href="{e(order["redirectUrl"])}" data-testid="back-to-merchant">Return to {e(config.merchant_name)}</a></p>"""
     return _document("Payment closed", body)
 
 

@@ -112,17 +112,23 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_sandbox" or path.startswith("/_sandbox/"):
                 if not self.server.config_cli.enable_test_controls:
                     raise SandboxError(404, "NOT_FOUND", "Not found")
-                return self._controls(method, path[len("/_sandbox"):].strip("/"))
+                return self._controls(method, path[len("/_sandbox") :].strip("/"))
             for prefix in API_PREFIXES:
                 if path.startswith(prefix + "/"):
-                    return self._api(method, prefix, path[len(prefix):])
+                    return self._api(method, prefix, path[len(prefix) :])
             raise SandboxError(404, "NOT_FOUND", f"No route for {path}")
         except SandboxError as error:
             self._json(error.status, error.body())
         except Exception:
             traceback.print_exc()
-            self._json(500, {"code": "INTERNAL_SERVER_ERROR",
-                             "message": "Sandbox bug; see its stderr", "data": {}})
+            self._json(
+                500,
+                {
+                    "code": "INTERNAL_SERVER_ERROR",
+                    "message": "Sandbox bug; see its stderr",
+                    "data": {},
+                },
+            )
 
     # -- API -------------------------------------------------------------------------------
 
@@ -135,18 +141,30 @@ class Handler(BaseHTTPRequestHandler):
             raise SandboxError(404, "NOT_FOUND", f"No API at {prefix}{sub}")
         if route == ("POST", "checkout", "v2", "pay"):
             return self._pay()
-        if len(parts) == 5 and method == "GET" and parts[:3] == ["checkout", "v2", "order"] \
-                and parts[4] == "status":
+        if (
+            len(parts) == 5
+            and method == "GET"
+            and parts[:3] == ["checkout", "v2", "order"]
+            and parts[4] == "status"
+        ):
             return self._order_status(parts[3])
-        if len(parts) == 5 and method == "GET" and parts[:3] == ["checkout", "v2", "transaction"] \
-                and parts[4] == "status":
+        if (
+            len(parts) == 5
+            and method == "GET"
+            and parts[:3] == ["checkout", "v2", "transaction"]
+            and parts[4] == "status"
+        ):
             self.store.count("status")
             self._authorize()
             return self._json(200, self.store.transaction_status(parts[3]))
         if route == ("POST", "payments", "v2", "refund"):
             return self._refund()
-        if len(parts) == 5 and method == "GET" and parts[:3] == ["payments", "v2", "refund"] \
-                and parts[4] == "status":
+        if (
+            len(parts) == 5
+            and method == "GET"
+            and parts[:3] == ["payments", "v2", "refund"]
+            and parts[4] == "status"
+        ):
             return self._refund_status(parts[3])
         raise SandboxError(404, "NOT_FOUND", f"No API at {method} {prefix}{sub}")
 
@@ -156,23 +174,32 @@ class Handler(BaseHTTPRequestHandler):
     def _api_fault(self, faults, key):
         mode = faults.get(key) or "normal"
         if mode == "error":
-            raise SandboxError(500, "INTERNAL_SERVER_ERROR",
-                               "There was an error trying to process your request")
+            raise SandboxError(
+                500,
+                "INTERNAL_SERVER_ERROR",
+                "There was an error trying to process your request",
+            )
         if mode == "slow":
             time.sleep(float(faults.get("delay_seconds") or 0))
         elif mode == "hang":
             time.sleep(float(faults.get("hang_seconds") or 0))
 
     def _token(self):
-        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        content_type = (
+            (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        )
         if content_type == "application/json":
             try:
                 form = json.loads(self.raw_body or b"{}")
             except ValueError:
                 form = {}
         else:
-            form = {k: v[-1] for k, v in urllib.parse.parse_qs(
-                self.raw_body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+            form = {
+                k: v[-1]
+                for k, v in urllib.parse.parse_qs(
+                    self.raw_body.decode("utf-8", "replace"), keep_blank_values=True
+                ).items()
+            }
         self._json(200, self.store.issue_token(form if isinstance(form, dict) else {}))
 
     def _pay(self):
@@ -180,7 +207,9 @@ class Handler(BaseHTTPRequestHandler):
         self._authorize()
         body = self._json_body()
         moid = body.get("merchantOrderId") if isinstance(body, dict) else None
-        self._api_fault(self.store.faults_for(moid if isinstance(moid, str) else None), "pay_api")
+        self._api_fault(
+            self.store.faults_for(moid if isinstance(moid, str) else None), "pay_api"
+        )
         self._json(200, self.store.create_order(body, self.server.public_url))
 
     def _order_status(self, merchant_order_id):
@@ -199,15 +228,18 @@ class Handler(BaseHTTPRequestHandler):
         self._authorize()
         body = self._json_body()
         moid = body.get("originalMerchantOrderId") if isinstance(body, dict) else None
-        self._api_fault(self.store.faults_for(moid if isinstance(moid, str) else None),
-                        "refund_api")
+        self._api_fault(
+            self.store.faults_for(moid if isinstance(moid, str) else None), "refund_api"
+        )
         self._json(200, self.store.create_refund(body))
 
     def _refund_status(self, merchant_refund_id):
         self.store.count("refund_status")
         self._authorize()
-        self._api_fault(self.store.faults_for(self.store.refund_order_id(merchant_refund_id)),
-                        "refund_api")
+        self._api_fault(
+            self.store.faults_for(self.store.refund_order_id(merchant_refund_id)),
+            "refund_api",
+        )
         self._json(200, self.store.refund_status(merchant_refund_id))
 
     # -- hosted page -----------------------------------------------------------------------
@@ -239,7 +271,9 @@ class Handler(BaseHTTPRequestHandler):
             if error.status != 409:
                 raise
             order, problem = self.store.order_for_page(token)
-            return self._html(409, pages.closed_page(order, config, problem or "settled"))
+            return self._html(
+                409, pages.closed_page(order, config, problem or "settled")
+            )
         self._redirect(order["redirectUrl"])
 
     # -- test controls ---------------------------------------------------------------------
@@ -269,8 +303,10 @@ class Handler(BaseHTTPRequestHandler):
                 body = self._control_body()
                 if not isinstance(body, dict):
                     raise bad_request("Body must be a JSON object.")
-                return self._json(200, store.settle(parts[1], body.get("outcome"),
-                                                    body.get("error_code")))
+                return self._json(
+                    200,
+                    store.settle(parts[1], body.get("outcome"), body.get("error_code")),
+                )
             if parts[2] == "expire":
                 return self._json(200, store.expire(parts[1]))
         if route == ("POST", "webhooks", "resend"):
@@ -289,10 +325,12 @@ def serve(config):
     server.store.start_background()
     host, port = server.server_address[:2]
     print(f"PhonePe sandbox listening on {server.root_url}/apis/pg-sandbox", flush=True)
-    log(f"merchant {config.merchant_id}, client {config.client_id}, webhooks to "
+    log(
+        f"merchant {config.merchant_id}, client {config.client_id}, webhooks to "
         f"{config.webhook_url or '(none)'}, test controls "
         f"{'ON' if config.enable_test_controls else 'off'}"
-        + (f", state file {config.state_file}" if config.state_file else ""))
+        + (f", state file {config.state_file}" if config.state_file else "")
+    )
 
     def stop(signum, _frame):
         log(f"received signal {signum}, shutting down")

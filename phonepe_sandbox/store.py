@@ -24,11 +24,31 @@ DEFAULT_EXPIRE_AFTER = 1200
 
 # errorCode -> (detailedErrorCode, source, stage, description)
 DECLINE_REASONS = {
-    "PAYMENT_ERROR": ("U28", "ISSUING_BANK", "AUTHORIZATION", "Payment failed at the bank."),
-    "INSUFFICIENT_BALANCE": ("ZM", "CUSTOMER", "AUTHORIZATION", "Insufficient balance in the account."),
-    "AUTHORIZATION_ERROR": ("U90", "ISSUING_BANK", "AUTHORIZATION", "The bank declined the payment."),
+    "PAYMENT_ERROR": (
+        "U28",
+        "ISSUING_BANK",
+        "AUTHORIZATION",
+        "Payment failed at the bank.",
+    ),
+    "INSUFFICIENT_BALANCE": (
+        "ZM",
+        "CUSTOMER",
+        "AUTHORIZATION",
+        "Insufficient balance in the account.",
+    ),
+    "AUTHORIZATION_ERROR": (
+        "U90",
+        "ISSUING_BANK",
+        "AUTHORIZATION",
+        "The bank declined the payment.",
+    ),
     "INVALID_MPIN": ("ZM", "CUSTOMER", "AUTHENTICATION", "Incorrect UPI PIN entered."),
-    "BANK_TECHNICAL_ISSUE": ("UT", "ISSUING_BANK", "AUTHORIZATION", "The bank is unavailable."),
+    "BANK_TECHNICAL_ISSUE": (
+        "UT",
+        "ISSUING_BANK",
+        "AUTHORIZATION",
+        "The bank is unavailable.",
+    ),
 }
 DEFAULT_DECLINE = "PAYMENT_ERROR"
 
@@ -72,7 +92,9 @@ def bad_request(message):
 
 
 def order_not_found():
-    return SandboxError(404, "MERCHANT_ORDER_MAPPING_NOT_FOUND", "No entry found for Merchant")
+    return SandboxError(
+        404, "MERCHANT_ORDER_MAPPING_NOT_FOUND", "No entry found for Merchant"
+    )
 
 
 def canonical(body):
@@ -110,10 +132,15 @@ class Store:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start_background(self):
-        threading.Thread(target=self._sweep_loop, daemon=True, name="expiry-sweeper").start()
+        threading.Thread(
+            target=self._sweep_loop, daemon=True, name="expiry-sweeper"
+        ).start()
         with self.lock:
-            unfinished = [r["merchantRefundId"] for r in self.refunds.values()
-                          if r["state"] not in TERMINAL]
+            unfinished = [
+                r["merchantRefundId"]
+                for r in self.refunds.values()
+                if r["state"] not in TERMINAL
+            ]
             generation = self.generation
         for merchant_refund_id in unfinished:
             self._start_refund_progress(merchant_refund_id, generation)
@@ -152,7 +179,9 @@ class Store:
         self.refunds = data.get("refunds", {})
         self.page_tokens = data.get("page_tokens", {})
         self.tokens = data.get("tokens", {})
-        log(f"loaded {len(self.orders)} orders and {len(self.refunds)} refunds from {path}")
+        log(
+            f"loaded {len(self.orders)} orders and {len(self.refunds)} refunds from {path}"
+        )
 
     def _persist(self):
         path = self.config.state_file
@@ -191,8 +220,16 @@ class Store:
             "callback_password": c.callback_password,
         }
 
-    def _job(self, event, payload, merchant_order_id, merchant_refund_id=None, followup=None,
-             authorization=None, faults=None):
+    def _job(
+        self,
+        event,
+        payload,
+        merchant_order_id,
+        merchant_refund_id=None,
+        followup=None,
+        authorization=None,
+        faults=None,
+    ):
         return Job(
             event=event,
             payload=payload,
@@ -207,24 +244,38 @@ class Store:
 
     def _order_event(self, order, outbox):
         faults = self.faults_for(order["merchantOrderId"])
-        payload = self._order_view(order, details=True, report_amount=faults["report_amount"])
+        payload = self._order_view(
+            order, details=True, report_amount=faults["report_amount"]
+        )
         if order["state"] == "COMPLETED":
             followup = ("checkout.order.failed", self._stale_failed_payload(payload))
-            outbox.append(self._job("checkout.order.completed", payload,
-                                    order["merchantOrderId"], followup=followup))
+            outbox.append(
+                self._job(
+                    "checkout.order.completed",
+                    payload,
+                    order["merchantOrderId"],
+                    followup=followup,
+                )
+            )
         else:
-            outbox.append(self._job("checkout.order.failed", payload, order["merchantOrderId"]))
+            outbox.append(
+                self._job("checkout.order.failed", payload, order["merchantOrderId"])
+            )
 
     def _stale_failed_payload(self, payload):
         """Return what a FAILED webhook for an earlier attempt of a now-paid order looks like."""
         stale = copy.deepcopy(payload)
         detailed, *_ = DECLINE_REASONS[DEFAULT_DECLINE]
-        stale.update(state="FAILED", errorCode=DEFAULT_DECLINE, detailedErrorCode=detailed)
+        stale.update(
+            state="FAILED", errorCode=DEFAULT_DECLINE, detailedErrorCode=detailed
+        )
         attempt = {
             "transactionId": new_id("OM"),
             "paymentMode": "UPI_COLLECT",
-            "timestamp": min((a["timestamp"] for a in payload["paymentDetails"]),
-                             default=now_ms()) - 1000,
+            "timestamp": min(
+                (a["timestamp"] for a in payload["paymentDetails"]), default=now_ms()
+            )
+            - 1000,
             "amount": payload["amount"],
             "payableAmount": payload["amount"],
             "feeAmount": 0,
@@ -236,8 +287,11 @@ class Store:
         return stale
 
     def _refund_event(self, refund, outbox):
-        event = {"CONFIRMED": "pg.refund.accepted", "COMPLETED": "pg.refund.completed",
-                 "FAILED": "pg.refund.failed"}[refund["state"]]
+        event = {
+            "CONFIRMED": "pg.refund.accepted",
+            "COMPLETED": "pg.refund.completed",
+            "FAILED": "pg.refund.failed",
+        }[refund["state"]]
         order_id = refund["originalMerchantOrderId"]
         faults = self.faults_for(order_id)
         payload = self._refund_view(refund, report_amount=faults["report_amount"])
@@ -271,19 +325,28 @@ class Store:
                 raise bad_request(f"Unknown fault {key!r}.")
             if value is not None:
                 if key == "webhook" and value not in WEBHOOK_MODES:
-                    raise bad_request(f"webhook must be one of {', '.join(WEBHOOK_MODES)}.")
+                    raise bad_request(
+                        f"webhook must be one of {', '.join(WEBHOOK_MODES)}."
+                    )
                 if key.endswith("_api") and value not in API_MODES:
                     raise bad_request(f"{key} must be one of {', '.join(API_MODES)}.")
-                if key in ("copies", "report_amount") and (not is_int(value) or value < 1):
+                if key in ("copies", "report_amount") and (
+                    not is_int(value) or value < 1
+                ):
                     raise bad_request(f"{key} must be a positive integer.")
                 if key in ("webhook_delay", "delay_seconds", "hang_seconds") and (
-                    isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+                    isinstance(value, bool)
+                    or not isinstance(value, (int, float))
+                    or value < 0
                 ):
                     raise bad_request(f"{key} must be a number of seconds >= 0.")
             changes[key] = value
         with self.lock:
-            scope = (self.faults["global"] if scope_id is None
-                     else self.faults["orders"].setdefault(scope_id, {}))
+            scope = (
+                self.faults["global"]
+                if scope_id is None
+                else self.faults["orders"].setdefault(scope_id, {})
+            )
             for key, value in changes.items():
                 if value is None:
                     scope.pop(key, None)
@@ -313,7 +376,11 @@ class Store:
                     value = ""
                 if not isinstance(value, str):
                     raise bad_request(f"{key} must be a string.")
-            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or value < 0
+            ):
                 raise bad_request(f"{key} must be a number >= 0.")
             updates[key] = kind(value)
         with self.lock:
@@ -406,9 +473,12 @@ class Store:
         if amount < 100:
             raise bad_request("amount must be at least 100 paise.")
         expire_after = body.get("expireAfter")
-        if expire_after is not None and (not is_int(expire_after)
-                                         or not 300 <= expire_after <= 3600):
-            raise bad_request("expireAfter must be an integer between 300 and 3600 seconds.")
+        if expire_after is not None and (
+            not is_int(expire_after) or not 300 <= expire_after <= 3600
+        ):
+            raise bad_request(
+                "expireAfter must be an integer between 300 and 3600 seconds."
+            )
         meta = body.get("metaInfo")
         if meta is not None:
             if not isinstance(meta, dict):
@@ -416,7 +486,9 @@ class Store:
             for key, value in meta.items():
                 match = re.fullmatch(r"udf(\d+)", key)
                 if not match or not 1 <= int(match.group(1)) <= 15:
-                    raise bad_request(f"metaInfo.{key} is not a known field (udf1..udf15).")
+                    raise bad_request(
+                        f"metaInfo.{key} is not a known field (udf1..udf15)."
+                    )
                 if value is None:
                     continue
                 if not isinstance(value, str):
@@ -443,7 +515,9 @@ class Store:
             raise bad_request("paymentFlow.merchantUrls.redirectUrl must not be blank.")
         parts = urllib.parse.urlsplit(redirect)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise bad_request("paymentFlow.merchantUrls.redirectUrl must be an http(s) URL.")
+            raise bad_request(
+                "paymentFlow.merchantUrls.redirectUrl must be an http(s) URL."
+            )
         mode_config = flow.get("paymentModeConfig")
         if mode_config is not None and not isinstance(mode_config, dict):
             raise bad_request("paymentFlow.paymentModeConfig must be an object.")
@@ -483,7 +557,9 @@ class Store:
                 "paymentFlow": {
                     "type": "PG_CHECKOUT",
                     "message": flow.get("message"),
-                    "merchantUrls": {"redirectUrl": flow["merchantUrls"]["redirectUrl"]},
+                    "merchantUrls": {
+                        "redirectUrl": flow["merchantUrls"]["redirectUrl"]
+                    },
                 },
                 "redirectUrl": flow["merchantUrls"]["redirectUrl"],
                 "pageToken": page_token,
@@ -564,8 +640,12 @@ class Store:
             with self.lock:
                 order = self._get_order(merchant_order_id, outbox)
                 report = self.faults_for(merchant_order_id)["report_amount"]
-                return self._order_view(order, details=details, error_context=error_context,
-                                        report_amount=report)
+                return self._order_view(
+                    order,
+                    details=details,
+                    error_context=error_context,
+                    report_amount=report,
+                )
         finally:
             self._flush(outbox)
 
@@ -574,11 +654,19 @@ class Store:
         try:
             with self.lock:
                 for order in self.orders.values():
-                    if any(a["transactionId"] == transaction_id for a in order["attempts"]):
+                    if any(
+                        a["transactionId"] == transaction_id for a in order["attempts"]
+                    ):
                         self._expire_if_due(order, outbox)
-                        report = self.faults_for(order["merchantOrderId"])["report_amount"]
-                        return self._order_view(order, details=True, report_amount=report)
-                raise SandboxError(404, "MAPPING_NOT_FOUND", "No entry found for transaction")
+                        report = self.faults_for(order["merchantOrderId"])[
+                            "report_amount"
+                        ]
+                        return self._order_view(
+                            order, details=True, report_amount=report
+                        )
+                raise SandboxError(
+                    404, "MAPPING_NOT_FOUND", "No entry found for transaction"
+                )
         finally:
             self._flush(outbox)
 
@@ -593,7 +681,11 @@ class Store:
                 order = self._get_order(moid, outbox)
                 problem = None
                 if order["state"] in TERMINAL:
-                    problem = "expired" if order["errorCode"] == "TXN_NOT_COMPLETED" else "settled"
+                    problem = (
+                        "expired"
+                        if order["errorCode"] == "TXN_NOT_COMPLETED"
+                        else "settled"
+                    )
                 return copy.deepcopy(order), problem
         finally:
             self._flush(outbox)
@@ -601,7 +693,9 @@ class Store:
     def settle(self, merchant_order_id, outcome, error_code=None):
         """Apply a payer's choice (pay_upi, pay_card, decline, pending); return the status view."""
         if outcome not in ("pay_upi", "pay_card", "decline", "pending"):
-            raise bad_request("outcome must be one of pay_upi, pay_card, decline, pending.")
+            raise bad_request(
+                "outcome must be one of pay_upi, pay_card, decline, pending."
+            )
         if error_code is not None and not isinstance(error_code, str):
             raise bad_request("error_code must be a string.")
         outbox = []
@@ -610,7 +704,8 @@ class Store:
                 order = self._get_order(merchant_order_id, outbox)
                 if order["state"] in TERMINAL:
                     raise SandboxError(
-                        409, "ORDER_ALREADY_TERMINAL",
+                        409,
+                        "ORDER_ALREADY_TERMINAL",
                         f"Order {merchant_order_id} is already {order['state']}.",
                     )
                 if outcome != "pending":
@@ -663,10 +758,17 @@ class Store:
             }
             order["state"] = "COMPLETED"
         else:
-            code, detailed, source, stage, description = self._decline_reason(error_code)
+            code, detailed, source, stage, description = self._decline_reason(
+                error_code
+            )
             upi_rail.pop("utr")
-            attempt.update(state="FAILED", errorCode=code, detailedErrorCode=detailed,
-                           rail=upi_rail, instrument=account)
+            attempt.update(
+                state="FAILED",
+                errorCode=code,
+                detailedErrorCode=detailed,
+                rail=upi_rail,
+                instrument=account,
+            )
             order.update(
                 state="FAILED",
                 errorCode=code,
@@ -689,8 +791,13 @@ class Store:
         known = DECLINE_REASONS.get(code)
         if known:
             return (code, detailed or known[0], *known[1:])
-        return (code, detailed or "TXN_FAILED", "ISSUING_BANK", "AUTHORIZATION",
-                "The payment was declined.")
+        return (
+            code,
+            detailed or "TXN_FAILED",
+            "ISSUING_BANK",
+            "AUTHORIZATION",
+            "The payment was declined.",
+        )
 
     def expire(self, merchant_order_id):
         outbox = []
@@ -699,7 +806,8 @@ class Store:
                 order = self._get_order(merchant_order_id, outbox)
                 if order["state"] in TERMINAL:
                     raise SandboxError(
-                        409, "ORDER_ALREADY_TERMINAL",
+                        409,
+                        "ORDER_ALREADY_TERMINAL",
                         f"Order {merchant_order_id} is already {order['state']}.",
                     )
                 order["expireAt"] = now_ms()
@@ -736,26 +844,42 @@ class Store:
                 existing = self.refunds.get(mrid)
                 if existing is not None:
                     if existing["request"] == request_key:
-                        return {"refundId": existing["refundId"], "amount": existing["amount"],
-                                "state": existing["state"]}
+                        return {
+                            "refundId": existing["refundId"],
+                            "amount": existing["amount"],
+                            "state": existing["state"],
+                        }
                     raise SandboxError(
-                        409, "DUPLICATE_REFUND",
+                        409,
+                        "DUPLICATE_REFUND",
                         f"merchantRefundId {mrid} was already used for a different request.",
                     )
                 order = self._get_order(moid, outbox)
                 if order["state"] != "COMPLETED":
-                    raise bad_request(f"Order {moid} is {order['state']}; only COMPLETED "
-                                      "orders can be refunded.")
-                refunded = sum(r["amount"] for r in self.refunds.values()
-                               if r["originalMerchantOrderId"] == moid and r["state"] != "FAILED")
+                    raise bad_request(
+                        f"Order {moid} is {order['state']}; only COMPLETED "
+                        "orders can be refunded."
+                    )
+                refunded = sum(
+                    r["amount"]
+                    for r in self.refunds.values()
+                    if r["originalMerchantOrderId"] == moid and r["state"] != "FAILED"
+                )
                 if refunded + amount > order["amount"]:
                     raise SandboxError(
-                        400, "EXCESS_REFUND_AMOUNT",
+                        400,
+                        "EXCESS_REFUND_AMOUNT",
                         f"Refund of {amount} exceeds the refundable amount "
                         f"{order['amount'] - refunded}.",
                     )
-                paid = next((a for a in reversed(order["attempts"]) if a["state"] == "COMPLETED"),
-                            {})
+                paid = next(
+                    (
+                        a
+                        for a in reversed(order["attempts"])
+                        if a["state"] == "COMPLETED"
+                    ),
+                    {},
+                )
                 timestamp = now_ms()
                 detail = {
                     "transactionId": new_id("OMR"),
@@ -782,13 +906,21 @@ class Store:
                 self._persist()
                 generation = self.generation
             self._start_refund_progress(mrid, generation)
-            return {"refundId": refund["refundId"], "amount": amount, "state": "PENDING"}
+            return {
+                "refundId": refund["refundId"],
+                "amount": amount,
+                "state": "PENDING",
+            }
         finally:
             self._flush(outbox)
 
     def _start_refund_progress(self, merchant_refund_id, generation):
-        threading.Thread(target=self._advance_refund, args=(merchant_refund_id, generation),
-                         daemon=True, name="refund-progress").start()
+        threading.Thread(
+            target=self._advance_refund,
+            args=(merchant_refund_id, generation),
+            daemon=True,
+            name="refund-progress",
+        ).start()
 
     def _advance_refund(self, merchant_refund_id, generation):
         for target in ("CONFIRMED", "COMPLETED"):
@@ -804,7 +936,9 @@ class Store:
                     continue
                 refund["state"] = target
                 for detail in refund["paymentDetails"]:
-                    detail["state"] = "COMPLETED" if target == "COMPLETED" else "PENDING"
+                    detail["state"] = (
+                        "COMPLETED" if target == "COMPLETED" else "PENDING"
+                    )
                     if target == "COMPLETED":
                         detail["timestamp"] = now_ms()
                 self._persist()
@@ -832,7 +966,9 @@ class Store:
         with self.lock:
             refund = self.refunds.get(merchant_refund_id)
             if refund is None:
-                raise SandboxError(404, "MAPPING_NOT_FOUND", "No entry found for refund")
+                raise SandboxError(
+                    404, "MAPPING_NOT_FOUND", "No entry found for refund"
+                )
             return self._refund_view(refund)
 
     def refund_order_id(self, merchant_refund_id):
@@ -850,7 +986,8 @@ class Store:
                 record = copy.deepcopy(order)
                 record["request"] = json.loads(order["request"])
                 record["refunds"] = [
-                    self._refund_view(r) for r in self.refunds.values()
+                    self._refund_view(r)
+                    for r in self.refunds.values()
                     if r["originalMerchantOrderId"] == merchant_order_id
                 ]
                 record["faults"] = self.faults_for(merchant_order_id)
@@ -861,9 +998,14 @@ class Store:
     def order_list(self):
         with self.lock:
             return [
-                {"merchantOrderId": o["merchantOrderId"], "orderId": o["orderId"],
-                 "state": o["state"], "amount": o["amount"], "expireAt": o["expireAt"],
-                 "createdAt": o["createdAt"]}
+                {
+                    "merchantOrderId": o["merchantOrderId"],
+                    "orderId": o["orderId"],
+                    "state": o["state"],
+                    "amount": o["amount"],
+                    "expireAt": o["expireAt"],
+                    "createdAt": o["createdAt"],
+                }
                 for o in self.orders.values()
             ]
 
@@ -882,26 +1024,41 @@ class Store:
                 if body.get("refund") is not None:
                     refund = self.refunds.get(body["refund"])
                     if refund is None:
-                        raise SandboxError(404, "MAPPING_NOT_FOUND", "No entry found for refund")
+                        raise SandboxError(
+                            404, "MAPPING_NOT_FOUND", "No entry found for refund"
+                        )
                 if event is None:
                     if refund is not None:
-                        event = {"PENDING": "pg.refund.accepted", "CONFIRMED": "pg.refund.accepted",
-                                 "COMPLETED": "pg.refund.completed",
-                                 "FAILED": "pg.refund.failed"}[refund["state"]]
+                        event = {
+                            "PENDING": "pg.refund.accepted",
+                            "CONFIRMED": "pg.refund.accepted",
+                            "COMPLETED": "pg.refund.completed",
+                            "FAILED": "pg.refund.failed",
+                        }[refund["state"]]
                     else:
-                        event = {"COMPLETED": "checkout.order.completed",
-                                 "FAILED": "checkout.order.failed",
-                                 "PENDING": "checkout.transaction.attempt.failed"}[order["state"]]
+                        event = {
+                            "COMPLETED": "checkout.order.completed",
+                            "FAILED": "checkout.order.failed",
+                            "PENDING": "checkout.transaction.attempt.failed",
+                        }[order["state"]]
                 if refund is not None:
-                    payload = self._refund_view(refund, report_amount=faults["report_amount"])
+                    payload = self._refund_view(
+                        refund, report_amount=faults["report_amount"]
+                    )
                 else:
-                    payload = self._order_view(order, details=True,
-                                               report_amount=faults["report_amount"])
+                    payload = self._order_view(
+                        order, details=True, report_amount=faults["report_amount"]
+                    )
                 if body.get("payload_state") is not None:
                     payload["state"] = str(body["payload_state"])
-                job = self._job(event, payload, order["merchantOrderId"],
-                                refund["merchantRefundId"] if refund else None,
-                                authorization=body.get("authorization"), faults={})
+                job = self._job(
+                    event,
+                    payload,
+                    order["merchantOrderId"],
+                    refund["merchantRefundId"] if refund else None,
+                    authorization=body.get("authorization"),
+                    faults={},
+                )
         finally:
             self._flush(outbox)
         return self.webhooks.send_now(job)

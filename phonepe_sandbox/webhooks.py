@@ -31,8 +31,19 @@ def log(message):
 class Job:
     """One webhook to deliver: the event, its payload snapshot and the settings in force."""
 
-    def __init__(self, *, event, payload, merchant_order_id, merchant_refund_id, settings,
-                 faults, generation, followup=None, authorization=None):
+    def __init__(
+        self,
+        *,
+        event,
+        payload,
+        merchant_order_id,
+        merchant_refund_id,
+        settings,
+        faults,
+        generation,
+        followup=None,
+        authorization=None,
+    ):
         self.event = event
         self.body = {"event": event, "type": event_type(event), "payload": payload}
         self.merchant_order_id = merchant_order_id
@@ -69,7 +80,8 @@ class Dispatcher:
             return [
                 dict(record)
                 for record in self._deliveries
-                if merchant_order_id is None or record["merchant_order_id"] == merchant_order_id
+                if merchant_order_id is None
+                or record["merchant_order_id"] == merchant_order_id
             ]
 
     def _record(self, job, *, attempt, copy, url, status, error, sent_at, extra=None):
@@ -105,7 +117,9 @@ class Dispatcher:
 
     def schedule(self, job):
         """Deliver ``job`` after the configured delay, in the background, honouring faults."""
-        threading.Thread(target=self._run, args=(job,), daemon=True, name="webhook").start()
+        threading.Thread(
+            target=self._run, args=(job,), daemon=True, name="webhook"
+        ).start()
 
     def send_now(self, job):
         """Make one synchronous attempt (no delay, no retries); return its record."""
@@ -118,8 +132,14 @@ class Dispatcher:
             delay = job.settings["webhook_delay"]
         if mode == "drop":
             self._record(
-                job, attempt=1, copy=1, url=job.settings["webhook_url"], status=None,
-                error="dropped by fault", sent_at=now_ms(), extra={"dropped": True},
+                job,
+                attempt=1,
+                copy=1,
+                url=job.settings["webhook_url"],
+                status=None,
+                error="dropped by fault",
+                sent_at=now_ms(),
+                extra={"dropped": True},
             )
             return
         time.sleep(max(0.0, delay))
@@ -128,7 +148,10 @@ class Dispatcher:
             barrier = threading.Barrier(copies)
             threads = [
                 threading.Thread(
-                    target=self._deliver, args=(job, n, barrier), daemon=True, name="webhook-copy"
+                    target=self._deliver,
+                    args=(job, n, barrier),
+                    daemon=True,
+                    name="webhook-copy",
                 )
                 for n in range(1, copies + 1)
             ]
@@ -141,9 +164,13 @@ class Dispatcher:
         if mode == "reorder" and job.followup is not None:
             event, payload = job.followup
             stale = Job(
-                event=event, payload=payload, merchant_order_id=job.merchant_order_id,
-                merchant_refund_id=job.merchant_refund_id, settings=job.settings,
-                faults={}, generation=job.generation,
+                event=event,
+                payload=payload,
+                merchant_order_id=job.merchant_order_id,
+                merchant_refund_id=job.merchant_refund_id,
+                settings=job.settings,
+                faults={},
+                generation=job.generation,
             )
             self._deliver(stale, 1)
 
@@ -174,8 +201,13 @@ class Dispatcher:
         sent_at = now_ms()
         if not url:
             return self._record(
-                job, attempt=attempt, copy=copy, url=url, status=None,
-                error="no webhook URL configured", sent_at=sent_at,
+                job,
+                attempt=attempt,
+                copy=copy,
+                url=url,
+                status=None,
+                error="no webhook URL configured",
+                sent_at=sent_at,
             )
         data = json.dumps(job.body).encode()
         request = urllib.request.Request(
@@ -190,7 +222,9 @@ class Dispatcher:
         )
         status, error = None, None
         try:
-            with urllib.request.urlopen(request, timeout=job.settings["webhook_timeout"]) as response:
+            with urllib.request.urlopen(
+                request, timeout=job.settings["webhook_timeout"]
+            ) as response:
                 response.read()
                 status = response.status
         except urllib.error.HTTPError as exc:
@@ -200,5 +234,11 @@ class Dispatcher:
         except Exception as exc:  # connection refused, timeout, bad URL...
             error = f"{type(exc).__name__}: {exc}"
         return self._record(
-            job, attempt=attempt, copy=copy, url=url, status=status, error=error, sent_at=sent_at
+            job,
+            attempt=attempt,
+            copy=copy,
+            url=url,
+            status=status,
+            error=error,
+            sent_at=sent_at,
         )

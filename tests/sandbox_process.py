@@ -43,11 +43,21 @@ def free_port():
 
 
 class SandboxProcess:
-    def __init__(self, *, webhook_url=None, client_id="OKPUJA_LOCAL",
-                 client_secret="okpuja-local-secret", callback_username="okpuja_webhook",
-                 callback_password="okpuja12345", token_ttl=3600, webhook_delay=0.2,
-                 webhook_retries=3, webhook_backoff=0.2, refund_step_seconds=0.2,
-                 extra_args=()):
+    def __init__(
+        self,
+        *,
+        webhook_url=None,
+        client_id="OKPUJA_LOCAL",
+        client_secret="okpuja-local-secret",
+        callback_username="okpuja_webhook",
+        callback_password="okpuja12345",
+        token_ttl=3600,
+        webhook_delay=0.2,
+        webhook_retries=3,
+        webhook_backoff=0.2,
+        refund_step_seconds=0.2,
+        extra_args=(),
+    ):
         self.webhook_url = webhook_url
         self.client_id = client_id
         self.client_secret = client_secret
@@ -69,19 +79,33 @@ class SandboxProcess:
 
     def command(self):
         return [
-            sys.executable, "-m", "phonepe_sandbox",
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--webhook-url", self.webhook_url or "",
-            "--client-id", self.client_id,
-            "--client-secret", self.client_secret,
-            "--callback-username", self.callback_username,
-            "--callback-password", self.callback_password,
-            "--token-ttl", str(self.token_ttl),
-            "--webhook-delay", str(self.webhook_delay),
-            "--webhook-retries", str(self.webhook_retries),
-            "--webhook-backoff", str(self.webhook_backoff),
-            "--refund-step-seconds", str(self.refund_step_seconds),
+            sys.executable,
+            "-m",
+            "phonepe_sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--webhook-url",
+            self.webhook_url or "",
+            "--client-id",
+            self.client_id,
+            "--client-secret",
+            self.client_secret,
+            "--callback-username",
+            self.callback_username,
+            "--callback-password",
+            self.callback_password,
+            "--token-ttl",
+            str(self.token_ttl),
+            "--webhook-delay",
+            str(self.webhook_delay),
+            "--webhook-retries",
+            str(self.webhook_retries),
+            "--webhook-backoff",
+            str(self.webhook_backoff),
+            "--refund-step-seconds",
+            str(self.refund_step_seconds),
             "--enable-test-controls",
             *self.extra_args,
         ]
@@ -100,8 +124,12 @@ class SandboxProcess:
         env["PYTHONUNBUFFERED"] = "1"
         self._log = tempfile.TemporaryFile(prefix="phonepe-sandbox-", suffix=".log")
         self._process = subprocess.Popen(
-            self.command(), cwd=str(REPO_ROOT), env=env, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT,
+            self.command(),
+            cwd=str(REPO_ROOT),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 10
         while True:
@@ -110,7 +138,9 @@ class SandboxProcess:
                 self._cleanup()
                 raise RuntimeError(f"PhonePe sandbox exited during start-up:\n{output}")
             try:
-                with urllib.request.urlopen(self.root_url + "/healthz", timeout=1) as response:
+                with urllib.request.urlopen(
+                    self.root_url + "/healthz", timeout=1
+                ) as response:
                     if response.status == 200:
                         return self
             except (OSError, urllib.error.URLError):
@@ -118,7 +148,9 @@ class SandboxProcess:
             if time.monotonic() > deadline:
                 output = self.output()
                 self.stop()
-                raise RuntimeError(f"PhonePe sandbox did not answer within 10 s:\n{output}")
+                raise RuntimeError(
+                    f"PhonePe sandbox did not answer within 10 s:\n{output}"
+                )
             time.sleep(0.05)
 
     def output(self):
@@ -167,7 +199,9 @@ class SandboxProcess:
         url = f"{self.root_url}/_sandbox/{path.lstrip('/')}"
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
-            url, data=data, method=method.upper(),
+            url,
+            data=data,
+            method=method.upper(),
             headers={"Content-Type": "application/json"} if data is not None else {},
         )
         try:

@@ -44,7 +44,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(NoRedirect)
 
 
-def http(method, url, *, json_body=None, form=None, data=None, headers=None, timeout=10):
+def http(
+    method, url, *, json_body=None, form=None, data=None, headers=None, timeout=10
+):
     """Make one request and return a Response, whatever the status."""
     headers = dict(headers or {})
     if json_body is not None:
@@ -101,7 +103,9 @@ class Api:
 
     def token(self):
         if self._token is None:
-            response = http("POST", self.base_url + "/v1/oauth/token", form=token_form())
+            response = http(
+                "POST", self.base_url + "/v1/oauth/token", form=token_form()
+            )
             assert response.status == 200, response.body
             self._token = response.json()["access_token"]
         return self._token
@@ -110,8 +114,13 @@ class Api:
         return {"Authorization": f"O-Bearer {self.token()}"}
 
     def pay(self, body, **kwargs):
-        return http("POST", self.base_url + "/checkout/v2/pay", json_body=body,
-                    headers=self.headers(), **kwargs)
+        return http(
+            "POST",
+            self.base_url + "/checkout/v2/pay",
+            json_body=body,
+            headers=self.headers(),
+            **kwargs,
+        )
 
     def create(self, order, amount=149900, **overrides):
         response = self.pay(pay_body(order, amount, **overrides))
@@ -125,13 +134,26 @@ class Api:
         return http("GET", url, headers=self.headers(), **kwargs)
 
     def refund(self, refund_id, order, amount, **kwargs):
-        body = {"merchantRefundId": refund_id, "originalMerchantOrderId": order, "amount": amount}
-        return http("POST", self.base_url + "/payments/v2/refund", json_body=body,
-                    headers=self.headers(), **kwargs)
+        body = {
+            "merchantRefundId": refund_id,
+            "originalMerchantOrderId": order,
+            "amount": amount,
+        }
+        return http(
+            "POST",
+            self.base_url + "/payments/v2/refund",
+            json_body=body,
+            headers=self.headers(),
+            **kwargs,
+        )
 
     def refund_status(self, refund_id, **kwargs):
-        return http("GET", f"{self.base_url}/payments/v2/refund/{refund_id}/status",
-                    headers=self.headers(), **kwargs)
+        return http(
+            "GET",
+            f"{self.base_url}/payments/v2/refund/{refund_id}/status",
+            headers=self.headers(),
+            **kwargs,
+        )
 
 
 class WebhookReceiver:
@@ -156,14 +178,16 @@ class WebhookReceiver:
                         receiver.fail_remaining -= 1
                         status = receiver.fail_status
                     delay = receiver.delay
-                    receiver.requests.append({
-                        "path": self.path,
-                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "raw": raw,
-                        "json": json.loads(raw) if raw else None,
-                        "status": status,
-                        "received_at": time.monotonic(),
-                    })
+                    receiver.requests.append(
+                        {
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "raw": raw,
+                            "json": json.loads(raw) if raw else None,
+                            "status": status,
+                            "received_at": time.monotonic(),
+                        }
+                    )
                 if delay:
                     time.sleep(delay)
                 body = b'{"ok": true}'
@@ -197,10 +221,16 @@ class WebhookReceiver:
     def received(self, order=None):
         with self._lock:
             return [
-                r for r in self.requests
-                if order is None or (r["json"] or {}).get("payload", {}).get(
-                    "merchantOrderId", (r["json"] or {}).get("payload", {}).get(
-                        "originalMerchantOrderId")) == order
+                r
+                for r in self.requests
+                if order is None
+                or (r["json"] or {})
+                .get("payload", {})
+                .get(
+                    "merchantOrderId",
+                    (r["json"] or {}).get("payload", {}).get("originalMerchantOrderId"),
+                )
+                == order
             ]
 
     def wait_for(self, count, order=None, timeout=10):
@@ -210,7 +240,9 @@ class WebhookReceiver:
             if len(got) >= count:
                 return got
             if time.monotonic() > deadline:
-                raise TimeoutError(f"expected {count} webhooks, got {len(got)}: {got!r}")
+                raise TimeoutError(
+                    f"expected {count} webhooks, got {len(got)}: {got!r}"
+                )
             time.sleep(0.02)
 
     def close(self):

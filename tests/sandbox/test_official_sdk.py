@@ -17,7 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.sandbox.conftest import CALLBACK_PASSWORD, CALLBACK_USERNAME, CLIENT_ID, CLIENT_SECRET
+from tests.sandbox.conftest import (
+    CALLBACK_PASSWORD,
+    CALLBACK_USERNAME,
+    CLIENT_ID,
+    CLIENT_SECRET,
+)
 from tests.sandbox_process import REPO_ROOT
 
 SDK_PACKAGE = "phonepe-pg-sdk-python"
@@ -27,8 +32,11 @@ SDK_CHECK = Path(__file__).with_name("sdk_check.py")
 
 
 def _clean_env():
-    return {k: v for k, v in os.environ.items()
-            if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
+    }
 
 
 def sdk_python():
@@ -38,21 +46,39 @@ def sdk_python():
     if marker.exists() and python.exists():
         return python
     SDK_VENV.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = Path(tempfile.gettempdir()) / ("venv-sdk-" + hashlib.sha1(str(SDK_VENV).encode()).hexdigest()[:12] + ".lock")
+    lock_path = Path(tempfile.gettempdir()) / (
+        "venv-sdk-" + hashlib.sha1(str(SDK_VENV).encode()).hexdigest()[:12] + ".lock"
+    )
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if marker.exists() and python.exists():
             return python
         if not python.exists():
             base = shutil.which("python3") or sys.executable
-            created = subprocess.run([base, "-m", "venv", str(SDK_VENV)], capture_output=True,
-                                     text=True, env=_clean_env(), timeout=300)
+            created = subprocess.run(
+                [base, "-m", "venv", str(SDK_VENV)],
+                capture_output=True,
+                text=True,
+                env=_clean_env(),
+                timeout=300,
+            )
             if created.returncode != 0:
-                pytest.fail(f"could not create {SDK_VENV}:\n{created.stdout}\n{created.stderr}")
+                pytest.fail(
+                    f"could not create {SDK_VENV}:\n{created.stdout}\n{created.stderr}"
+                )
         installed = subprocess.run(
-            [str(python), "-m", "pip", "install", "--disable-pip-version-check",
-             f"{SDK_PACKAGE}=={SDK_VERSION}"],
-            capture_output=True, text=True, env=_clean_env(), timeout=900,
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                f"{SDK_PACKAGE}=={SDK_VERSION}",
+            ],
+            capture_output=True,
+            text=True,
+            env=_clean_env(),
+            timeout=900,
         )
         if installed.returncode != 0:
             pytest.fail(
@@ -67,10 +93,27 @@ def test_official_sdk_round_trip(sandbox):
     python = sdk_python()
 
     result = subprocess.run(
-        [str(python), str(SDK_CHECK), "--root-url", sandbox.root_url,
-         "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--client-version", "1",
-         "--username", CALLBACK_USERNAME, "--password", CALLBACK_PASSWORD],
-        capture_output=True, text=True, env=_clean_env(), timeout=120, cwd=str(REPO_ROOT),
+        [
+            str(python),
+            str(SDK_CHECK),
+            "--root-url",
+            sandbox.root_url,
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--client-version",
+            "1",
+            "--username",
+            CALLBACK_USERNAME,
+            "--password",
+            CALLBACK_PASSWORD,
+        ],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        timeout=120,
+        cwd=str(REPO_ROOT),
     )
 
     try:

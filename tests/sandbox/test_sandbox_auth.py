@@ -14,17 +14,28 @@ def test_token_has_phonepe_fields(sandbox):
     assert response.status == 200
     token = response.json()
     assert token["token_type"] == "O-Bearer"
-    assert set(token) >= {"access_token", "encrypted_access_token", "refresh_token",
-                          "expires_in", "issued_at", "expires_at", "session_expires_at"}
+    assert set(token) >= {
+        "access_token",
+        "encrypted_access_token",
+        "refresh_token",
+        "expires_in",
+        "issued_at",
+        "expires_at",
+        "session_expires_at",
+    }
     assert token["expires_in"] == 3600
     assert token["expires_at"] - token["issued_at"] == 3600
     assert abs(token["issued_at"] - time.time()) < 5  # epoch seconds, not ms
     assert sandbox.stats()["tokens_issued"] == 1
 
 
-@pytest.mark.parametrize("prefix", ["/apis/pg-sandbox", "/apis/pg", "/apis/identity-manager"])
+@pytest.mark.parametrize(
+    "prefix", ["/apis/pg-sandbox", "/apis/pg", "/apis/identity-manager"]
+)
 def test_token_served_under_every_base_path(sandbox, prefix):
-    response = http("POST", sandbox.root_url + prefix + "/v1/oauth/token", form=token_form())
+    response = http(
+        "POST", sandbox.root_url + prefix + "/v1/oauth/token", form=token_form()
+    )
 
     assert response.status == 200
     assert response.json()["token_type"] == "O-Bearer"
@@ -41,7 +52,9 @@ def test_token_served_under_every_base_path(sandbox, prefix):
     ],
 )
 def test_bad_credentials_or_grant_answer_invalid_client(sandbox, overrides):
-    response = http("POST", sandbox.base_url + "/v1/oauth/token", form=token_form(**overrides))
+    response = http(
+        "POST", sandbox.base_url + "/v1/oauth/token", form=token_form(**overrides)
+    )
 
     assert response.status == 400
     body = response.json()
@@ -55,13 +68,24 @@ def test_bad_credentials_or_grant_answer_invalid_client(sandbox, overrides):
     }
 
 
-UNAUTHORIZED = {"code": "UNAUTHORIZED", "errorCode": "PR004", "message": "Unauthorized",
-                "data": {}}
+UNAUTHORIZED = {
+    "code": "UNAUTHORIZED",
+    "errorCode": "PR004",
+    "message": "Unauthorized",
+    "data": {},
+}
 
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "O-Bearer not-a-token", "O-Bearer ", "Bearer {token}", "{token}", "o-bearer {token}"],
+    [
+        None,
+        "O-Bearer not-a-token",
+        "O-Bearer ",
+        "Bearer {token}",
+        "{token}",
+        "o-bearer {token}",
+    ],
 )
 def test_business_endpoints_need_a_valid_o_bearer_token(sandbox, api, authorization):
     headers = {}
@@ -71,11 +95,20 @@ def test_business_endpoints_need_a_valid_o_bearer_token(sandbox, api, authorizat
     for method, path, body in [
         ("POST", "/checkout/v2/pay", pay_body("AUTH-1")),
         ("GET", "/checkout/v2/order/AUTH-1/status", None),
-        ("POST", "/payments/v2/refund",
-         {"merchantRefundId": "R1", "originalMerchantOrderId": "AUTH-1", "amount": 100}),
+        (
+            "POST",
+            "/payments/v2/refund",
+            {
+                "merchantRefundId": "R1",
+                "originalMerchantOrderId": "AUTH-1",
+                "amount": 100,
+            },
+        ),
         ("GET", "/payments/v2/refund/R1/status", None),
     ]:
-        response = http(method, sandbox.base_url + path, json_body=body, headers=headers)
+        response = http(
+            method, sandbox.base_url + path, json_body=body, headers=headers
+        )
         assert response.status == 401, path
         assert response.json() == UNAUTHORIZED
     assert sandbox.orders() == []
@@ -84,13 +117,18 @@ def test_business_endpoints_need_a_valid_o_bearer_token(sandbox, api, authorizat
 def test_expired_token_is_rejected():
     with SandboxProcess(token_ttl=1) as sandbox:
         api = Api(sandbox.base_url)
-        token = http("POST", sandbox.base_url + "/v1/oauth/token", form=token_form()).json()
+        token = http(
+            "POST", sandbox.base_url + "/v1/oauth/token", form=token_form()
+        ).json()
         assert token["expires_in"] == 1
         assert api.pay(pay_body("TTL-1")).status == 200
 
         time.sleep(1.2)
-        response = http("GET", sandbox.base_url + "/checkout/v2/order/TTL-1/status",
-                        headers={"Authorization": "O-Bearer " + token["access_token"]})
+        response = http(
+            "GET",
+            sandbox.base_url + "/checkout/v2/order/TTL-1/status",
+            headers={"Authorization": "O-Bearer " + token["access_token"]},
+        )
 
         assert response.status == 401
         assert response.json() == UNAUTHORIZED

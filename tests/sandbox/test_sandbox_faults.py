@@ -80,7 +80,9 @@ def test_control_paths_are_404_without_the_flag():
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "phonepe_sandbox", "--port", str(port), "--quiet"],
-        cwd=str(REPO_ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=str(REPO_ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO_ROOT)},
     )
     try:
@@ -94,12 +96,22 @@ def test_control_paths_are_404_without_the_flag():
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        for method, path in [("POST", "/_sandbox/reset"), ("GET", "/_sandbox/stats"),
-                             ("GET", "/_sandbox/orders"), ("POST", "/_sandbox/faults"),
-                             ("GET", "/_sandbox/webhooks")]:
+        for method, path in [
+            ("POST", "/_sandbox/reset"),
+            ("GET", "/_sandbox/stats"),
+            ("GET", "/_sandbox/orders"),
+            ("POST", "/_sandbox/faults"),
+            ("GET", "/_sandbox/webhooks"),
+        ]:
             assert http(method, root + path, json_body={}).status == 404, path
-        assert http("POST", root + "/apis/pg-sandbox/v1/oauth/token",
-                    form={"grant_type": "x"}).status == 400
+        assert (
+            http(
+                "POST",
+                root + "/apis/pg-sandbox/v1/oauth/token",
+                form={"grant_type": "x"},
+            ).status
+            == 400
+        )
     finally:
         process.terminate()
         process.wait(timeout=5)
@@ -113,8 +125,11 @@ def test_fifty_concurrent_status_requests(sandbox, api):
     lock = threading.Lock()
 
     def call():
-        response = http("GET", sandbox.base_url + "/checkout/v2/order/CONC-1/status",
-                        headers=headers)
+        response = http(
+            "GET",
+            sandbox.base_url + "/checkout/v2/order/CONC-1/status",
+            headers=headers,
+        )
         with lock:
             results.append((response.status, response.json()["state"]))
 
@@ -167,7 +182,9 @@ def test_state_file_survives_restart(tmp_path):
     assert state_file.exists()
     with SandboxProcess(extra_args=args) as sandbox:
         api = Api(sandbox.base_url)
-        api._token = token  # tokens survive too, so a client's cached token keeps working
+        api._token = (
+            token  # tokens survive too, so a client's cached token keeps working
+        )
         status = api.status("PERSIST-1").json()
         assert status["orderId"] == created["orderId"]
         assert status["state"] == "COMPLETED"

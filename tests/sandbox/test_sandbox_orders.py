@@ -23,21 +23,49 @@ BAD_BODIES = [
     ("expireAfter too long", {"expireAfter": 3601}, "expireAfter"),
     ("float expireAfter", {"expireAfter": 600.0}, "expireAfter"),
     ("missing paymentFlow", {"paymentFlow": None}, "paymentFlow"),
-    ("wrong flow type", {"paymentFlow": {"type": "PG", "merchantUrls": {
-        "redirectUrl": "https://shop.test/"}}}, "paymentFlow.type"),
+    (
+        "wrong flow type",
+        {
+            "paymentFlow": {
+                "type": "PG",
+                "merchantUrls": {"redirectUrl": "https://shop.test/"},
+            }
+        },
+        "paymentFlow.type",
+    ),
     ("missing merchantUrls", {"paymentFlow": {"type": "PG_CHECKOUT"}}, "merchantUrls"),
-    ("missing redirectUrl", {"paymentFlow": {"type": "PG_CHECKOUT", "merchantUrls": {}}},
-     "redirectUrl"),
-    ("ftp redirectUrl", {"paymentFlow": {"type": "PG_CHECKOUT", "merchantUrls": {
-        "redirectUrl": "ftp://shop.test/"}}}, "redirectUrl"),
-    ("relative redirectUrl", {"paymentFlow": {"type": "PG_CHECKOUT", "merchantUrls": {
-        "redirectUrl": "/confirm"}}}, "redirectUrl"),
+    (
+        "missing redirectUrl",
+        {"paymentFlow": {"type": "PG_CHECKOUT", "merchantUrls": {}}},
+        "redirectUrl",
+    ),
+    (
+        "ftp redirectUrl",
+        {
+            "paymentFlow": {
+                "type": "PG_CHECKOUT",
+                "merchantUrls": {"redirectUrl": "ftp://shop.test/"},
+            }
+        },
+        "redirectUrl",
+    ),
+    (
+        "relative redirectUrl",
+        {
+            "paymentFlow": {
+                "type": "PG_CHECKOUT",
+                "merchantUrls": {"redirectUrl": "/confirm"},
+            }
+        },
+        "redirectUrl",
+    ),
     ("bad udf11", {"metaInfo": {"udf11": "no#hash"}}, "udf11"),
 ]
 
 
-@pytest.mark.parametrize("overrides,field", [b[1:] for b in BAD_BODIES],
-                         ids=[b[0] for b in BAD_BODIES])
+@pytest.mark.parametrize(
+    "overrides,field", [b[1:] for b in BAD_BODIES], ids=[b[0] for b in BAD_BODIES]
+)
 def test_pay_rejects_invalid_fields(sandbox, api, overrides, field):
     response = api.pay(pay_body("VALID-1", **overrides))
 
@@ -50,8 +78,12 @@ def test_pay_rejects_invalid_fields(sandbox, api, overrides, field):
 
 
 def test_pay_rejects_invalid_json(sandbox, api):
-    response = http("POST", sandbox.base_url + "/checkout/v2/pay", data=b"{not json",
-                    headers={**api.headers(), "Content-Type": "application/json"})
+    response = http(
+        "POST",
+        sandbox.base_url + "/checkout/v2/pay",
+        data=b"{not json",
+        headers={**api.headers(), "Content-Type": "application/json"},
+    )
 
     assert response.status == 400
     assert response.json()["code"] == "BAD_REQUEST"
@@ -70,7 +102,9 @@ def test_pay_accepts_explicit_nulls_and_returns_pending_order(sandbox, api):
     assert created["state"] == "PENDING"
     # Default expiry of 1200 s, in epoch milliseconds.
     assert abs(created["expireAt"] - (started + 1200) * 1000) < 5000
-    assert created["redirectUrl"].startswith(sandbox.root_url + "/transact/uat_v2?token=")
+    assert created["redirectUrl"].startswith(
+        sandbox.root_url + "/transact/uat_v2?token="
+    )
 
 
 def test_pay_accepts_all_optional_fields(api):
@@ -84,14 +118,20 @@ def test_pay_accepts_all_optional_fields(api):
             "type": "PG_CHECKOUT",
             "message": "Puja booking",
             "merchantUrls": {"redirectUrl": "https://shop.test/done"},
-            "paymentModeConfig": {"enabledPaymentModes": [{"type": "UPI_INTENT"}],
-                                  "disabledPaymentModes": None},
+            "paymentModeConfig": {
+                "enabledPaymentModes": [{"type": "UPI_INTENT"}],
+                "disabledPaymentModes": None,
+            },
         },
     )
 
     assert abs(created["expireAt"] - (time.time() + 300) * 1000) < 5000
     status = api.status("FULL-1").json()
-    assert status["metaInfo"] == {"udf1": "booking 42", "udf11": "a-b_c@d.e+f", "udf2": None}
+    assert status["metaInfo"] == {
+        "udf1": "booking 42",
+        "udf11": "a-b_c@d.e+f",
+        "udf2": None,
+    }
 
 
 def test_same_order_id_and_body_is_idempotent(sandbox, api):
@@ -161,7 +201,11 @@ def test_status_after_card_payment(sandbox, api):
     [attempt] = status["paymentDetails"]
     assert attempt["paymentMode"] == "CARD"
     assert attempt["rail"]["type"] == "PG"
-    assert set(attempt["rail"]) >= {"transactionId", "authorizationCode", "serviceTransactionId"}
+    assert set(attempt["rail"]) >= {
+        "transactionId",
+        "authorizationCode",
+        "serviceTransactionId",
+    }
     assert attempt["instrument"]["type"] == "CREDIT_CARD"
 
 
@@ -212,8 +256,11 @@ def test_unknown_order_status_is_404(api):
     response = api.status("NOPE-1")
 
     assert response.status == 404
-    assert response.json() == {"code": "MERCHANT_ORDER_MAPPING_NOT_FOUND",
-                               "message": "No entry found for Merchant", "data": {}}
+    assert response.json() == {
+        "code": "MERCHANT_ORDER_MAPPING_NOT_FOUND",
+        "message": "No entry found for Merchant",
+        "data": {},
+    }
 
 
 def test_expired_order_fails_and_sends_webhook(sandbox, api, receiver):
@@ -260,8 +307,11 @@ def test_transaction_status_endpoint(sandbox, api):
     api.create("TXN-1")
     attempt = sandbox.settle("TXN-1", "pay_upi")["paymentDetails"][0]
 
-    response = http("GET", f"{sandbox.base_url}/checkout/v2/transaction/"
-                    f"{attempt['transactionId']}/status", headers=api.headers())
+    response = http(
+        "GET",
+        f"{sandbox.base_url}/checkout/v2/transaction/{attempt['transactionId']}/status",
+        headers=api.headers(),
+    )
 
     assert response.status == 200
     assert response.json()["merchantOrderId"] == "TXN-1"

@@ -13,7 +13,9 @@ def page_url(created):
 
 
 def token_of(created):
-    return urllib.parse.parse_qs(urllib.parse.urlsplit(created["redirectUrl"]).query)["token"][0]
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(created["redirectUrl"]).query)[
+        "token"
+    ][0]
 
 
 def submit(sandbox, created, action, **fields):
@@ -32,12 +34,22 @@ def test_page_shows_merchant_amount_and_choices(api):
     assert "₹1,499.00" in html
     assert "PAGE-1" in html
     assert "OKPUJALOCAL" in html
-    for testid, label in [("pay-upi", "Pay with UPI"), ("pay-card", "Pay with card"),
-                          ("decline", "Decline payment"), ("leave-pending", "Leave pending")]:
-        assert re.search(rf'<button[^>]*data-testid="{testid}"[^>]*>{label}</button>', html)
+    for testid, label in [
+        ("pay-upi", "Pay with UPI"),
+        ("pay-card", "Pay with card"),
+        ("decline", "Decline payment"),
+        ("leave-pending", "Leave pending"),
+    ]:
+        assert re.search(
+            rf'<button[^>]*data-testid="{testid}"[^>]*>{label}</button>', html
+        )
     assert html.count('<form method="post"') == 4
     assert '<label for="error_code">' in html
-    for code in ("PAYMENT_ERROR/U28", "INSUFFICIENT_BALANCE/ZM", "AUTHORIZATION_ERROR/U90"):
+    for code in (
+        "PAYMENT_ERROR/U28",
+        "INSUFFICIENT_BALANCE/ZM",
+        "AUTHORIZATION_ERROR/U90",
+    ):
         assert f'value="{code}"' in html
     assert "<script" not in html
 
@@ -53,12 +65,18 @@ def test_page_formats_large_amounts_indian_style(api):
     [
         ("pay_upi", {}, "COMPLETED", None),
         ("pay_card", {}, "COMPLETED", None),
-        ("decline", {"error_code": "INSUFFICIENT_BALANCE/ZM"}, "FAILED", "INSUFFICIENT_BALANCE"),
+        (
+            "decline",
+            {"error_code": "INSUFFICIENT_BALANCE/ZM"},
+            "FAILED",
+            "INSUFFICIENT_BALANCE",
+        ),
         ("pending", {}, "PENDING", None),
     ],
 )
-def test_each_choice_redirects_to_merchant_url_unchanged(api, sandbox, receiver, action,
-                                                         fields, state, error_code):
+def test_each_choice_redirects_to_merchant_url_unchanged(
+    api, sandbox, receiver, action, fields, state, error_code
+):
     order = f"PAGE-{action}"
     created = api.create(order)
 

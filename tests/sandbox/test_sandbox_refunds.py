@@ -43,7 +43,9 @@ def test_full_refund_progresses_and_sends_webhooks(api, paid_order, receiver):
     assert detail["state"] == "COMPLETED"
 
     webhooks = [w["json"] for w in receiver.wait_for(3, order=paid_order)]
-    refund_events = [(w["event"], w["type"], w["payload"]["state"]) for w in webhooks[1:]]
+    refund_events = [
+        (w["event"], w["type"], w["payload"]["state"]) for w in webhooks[1:]
+    ]
     assert refund_events == [
         ("pg.refund.accepted", "PG_REFUND_ACCEPTED", "CONFIRMED"),
         ("pg.refund.completed", "PG_REFUND_COMPLETED", "COMPLETED"),
@@ -55,7 +57,10 @@ def test_full_refund_progresses_and_sends_webhooks(api, paid_order, receiver):
 def test_refund_passes_through_confirmed(api, paid_order):
     api.refund("RF-C", paid_order, 100)
 
-    assert wait_for_refund_state(api, "RF-C", "CONFIRMED")["state"] in ("CONFIRMED", "COMPLETED")
+    assert wait_for_refund_state(api, "RF-C", "CONFIRMED")["state"] in (
+        "CONFIRMED",
+        "COMPLETED",
+    )
 
 
 def test_partial_refunds_up_to_the_paid_amount(api, paid_order):

@@ -8,7 +8,9 @@ import pytest
 from tests.sandbox.conftest import CALLBACK_PASSWORD, CALLBACK_USERNAME
 from tests.sandbox_process import SandboxError
 
-EXPECTED_AUTH = hashlib.sha256(f"{CALLBACK_USERNAME}:{CALLBACK_PASSWORD}".encode()).hexdigest()
+EXPECTED_AUTH = hashlib.sha256(
+    f"{CALLBACK_USERNAME}:{CALLBACK_PASSWORD}".encode()
+).hexdigest()
 
 
 def test_completed_webhook_header_and_body(sandbox, api, receiver):
@@ -56,7 +58,11 @@ def test_webhook_retries_after_server_errors(sandbox, api, receiver):
 
     records = sandbox.wait_for_webhooks("RETRY-1", 3)
 
-    assert [(r["attempt"], r["status"]) for r in records] == [(1, 500), (2, 500), (3, 200)]
+    assert [(r["attempt"], r["status"]) for r in records] == [
+        (1, 500),
+        (2, 500),
+        (3, 200),
+    ]
     assert len(receiver.received("RETRY-1")) == 3
     time.sleep(0.3)
     assert len(sandbox.webhooks("RETRY-1")) == 3
@@ -189,8 +195,12 @@ def test_resend_with_overrides_is_synchronous(sandbox, api, receiver):
     sandbox.settle("RES-1", "pay_upi")
     receiver.wait_for(1, order="RES-1")
 
-    record = sandbox.resend_webhook("RES-1", authorization="wrong", payload_state="FAILED",
-                                    event="checkout.order.failed")
+    record = sandbox.resend_webhook(
+        "RES-1",
+        authorization="wrong",
+        payload_state="FAILED",
+        event="checkout.order.failed",
+    )
 
     assert record["status"] == 200
     last = receiver.received("RES-1")[-1]
@@ -224,6 +234,16 @@ def test_webhooks_listing_filters_by_order(sandbox, api, receiver):
     everything = sandbox.webhooks()
 
     assert {r["merchant_order_id"] for r in everything} == {"LIST-1", "LIST-2"}
-    assert set(everything[0]) >= {"id", "event", "merchant_order_id", "merchant_refund_id",
-                                  "attempt", "copy", "url", "status", "error", "sent_at",
-                                  "body"}
+    assert set(everything[0]) >= {
+        "id",
+        "event",
+        "merchant_order_id",
+        "merchant_refund_id",
+        "attempt",
+        "copy",
+        "url",
+        "status",
+        "error",
+        "sent_at",
+        "body",
+    }
