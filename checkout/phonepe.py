@@ -154,9 +154,14 @@ def config_from_settings() -> PhonePeConfig:
     if env not in HOSTS:
         raise ImproperlyConfigured("PHONEPE_ENV must be LOCAL, SANDBOX or PRODUCTION.")
     default_base_url, default_oauth_url = HOSTS[env]
+    # PhonePe's sandbox serves OAuth on the API host, so an overridden sandbox
+    # or local base URL moves OAuth with it; production has its own host.
+    oauth_default = default_oauth_url
+    if env != "PRODUCTION" and settings.PHONEPE_BASE_URL:
+        oauth_default = settings.PHONEPE_BASE_URL
     return PhonePeConfig(
         base_url=(settings.PHONEPE_BASE_URL or default_base_url).rstrip("/"),
-        oauth_url=(settings.PHONEPE_OAUTH_URL or default_oauth_url).rstrip("/"),
+        oauth_url=(settings.PHONEPE_OAUTH_URL or oauth_default).rstrip("/"),
         client_id=settings.PHONEPE_CLIENT_ID,
         client_secret=settings.PHONEPE_CLIENT_SECRET,
         client_version=str(settings.PHONEPE_CLIENT_VERSION),
