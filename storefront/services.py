@@ -7,7 +7,6 @@ Views call these functions; they validate, write inside transactions and raise
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -452,3 +451,59 @@ def merge_session_cart(*, session_cart: Cart | None, user) -> Cart | None:
         return user_cart
 
 
+
+
+# Addresses ------------------------------------------------------------------
+
+
+def save_address(*, address, user, make_default: bool = False):
+    """Save ``address`` for ``user``; the first address, or one asked for, becomes default.
+
+    Only one address per user is the default; the previous default gives way.
+    """
+    from storefront.models import Address
+
+    with transaction.atomic():
+        others = Address.objects.select_for_update().filter(user=user)
+        if address.pk:
+            others = others.exclude(pk=address.pk)
+        has_others = others.exists()
+        address.user = user
+        if make_default or not has_others:
+            others.filter(is_default=True).update(is_default=False)
+            address.is_default = True
+        else:
+            # Keep exactly one default: this one only if no other is.
+            address.is_default = not others.filter(is_default=True).exists()
+        address.save()
+        return address
+
+
+def set_default_address(*, address) -> None:
+    from storefront.models import Address
+
+    with transaction.atomic():
+        Address.objects.select_for_update().filter(user_id=address.user_id).exclude(
+            pk=address.pk
+        ).filter(is_default=True).update(is_default=False)
+        Address.objects.filter(pk=address.pk).update(is_default=True)
+
+
+def delete_address(*, address) -> None:
+    """Delete an address; if it was the default, the newest other one takes over."""
+    from storefront.models import Address
+
+    with transaction.atomic():
+        was_default = address.is_default
+        user_id = address.user_id
+        address.delete()
+        if was_default:
+            newest = (
+                Address.objects.select_for_update()
+                .filter(user_id=user_id)
+                .order_by("-created_at", "-pk")
+                .first()
+            )
+            if newest is not None:
+                newest.is_default = True
+                newest.save(update_fields=["is_default"])

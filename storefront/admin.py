@@ -1,0 +1,206 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, Min, Q
+from django.utils.translation import gettext_lazy as _
+
+from storefront.india import format_rupees
+from storefront.models import (
+    Address,
+    Cart,
+    CartItem,
+    Category,
+    Package,
+    PromoCode,
+    PromoRedemption,
+    Service,
+    SlotCapacityOverride,
+    TimeSlot,
+    User,
+)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = DjangoUserAdmin.fieldsets + ((_("Contact"), {"fields": ("phone",)}),)
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
+        (_("Contact"), {"fields": ("email", "phone", "first_name", "last_name")}),
+    )
+    list_display = ("email", "username", "first_name", "last_name", "phone", "is_staff")
+    search_fields = ("email", "username", "first_name", "last_name", "phone")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position", "is_active", "service_count")
+    list_editable = ("position", "is_active")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_service_count=Count("services"))
+
+    @admin.display(description=_("services"), ordering="_service_count")
+    def service_count(self, obj):
+        return obj._service_count
+
+
+class PackageInline(admin.TabularInline):
+    model = Package
+    extra = 0
+    fields = (
+        "tier",
+        "language",
+        "price_paise",
+        "priest_count",
+        "materials_included",
+        "description",
+        "is_active",
+    )
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "kind", "duration_minutes", "from_price", "is_active")
+    list_filter = ("is_active", "kind", "category")
+    list_select_related = ("category",)
+    search_fields = ("title", "summary", "description")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [PackageInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _from_price=Min("packages__price_paise", filter=Q(packages__is_active=True))
+            )
+        )
+
+    @admin.display(description=_("from"), ordering="_from_price")
+    def from_price(self, obj):
+        return format_rupees(obj._from_price) if obj._from_price is not None else "—"
+
+
+@admin.register(Package)
+class PackageAdmin(admin.ModelAdmin):
+    list_display = (
+        "service",
+        "tier",
+        "language",
+        "price",
+        "priest_count",
+        "materials_included",
+        "is_active",
+    )
+    list_filter = ("is_active", "tier", "language", "materials_included", "service__category")
+    list_select_related = ("service",)
+    search_fields = ("service__title",)
+    autocomplete_fields = ("service",)
+
+    @admin.display(description=_("price"), ordering="price_paise")
+    def price(self, obj):
+        return format_rupees(obj.price_paise)
+
+
+@admin.register(TimeSlot)
+class TimeSlotAdmin(admin.ModelAdmin):
+    list_display = ("display", "start_time", "label", "default_capacity", "is_active")
+    list_editable = ("default_capacity", "is_active")
+    list_display_links = ("display",)
+
+
+@admin.register(SlotCapacityOverride)
+class SlotCapacityOverrideAdmin(admin.ModelAdmin):
+    list_display = ("date", "slot", "capacity", "is_blackout", "reason")
+    list_filter = ("slot",)
+    list_select_related = ("slot",)
+    date_hierarchy = "date"
+    search_fields = ("reason",)
+
+    @admin.display(description=_("blackout"), boolean=True)
+    def is_blackout(self, obj):
+        return obj.capacity == 0
+
+
+@admin.register(PromoCode)
+class PromoCodeAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "kind",
+        "value",
+        "min_order",
+        "valid_from",
+        "valid_until",
+        "usage_limit",
+        "usage_count",
+        "is_active",
+    )
+    list_filter = ("is_active", "kind")
+    search_fields = ("code", "description")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_usage_count=Count("redemptions"))
+
+    @admin.display(description=_("used"), ordering="_usage_count")
+    def usage_count(self, obj):
+        return obj._usage_count
+
+    @admin.display(description=_("value"))
+    def value(self, obj):
+        if obj.kind == PromoCode.Kind.PERCENT:
+            cap = f" (max {format_rupees(obj.max_discount_paise)})" if obj.max_discount_paise else ""
+            return f"{obj.percent}%{cap}"
+        return format_rupees(obj.flat_paise or 0)
+
+    @admin.display(description=_("min order"), ordering="min_order_paise")
+    def min_order(self, obj):
+        return format_rupees(obj.min_order_paise)
+
+
+@admin.register(PromoRedemption)
+class PromoRedemptionAdmin(admin.ModelAdmin):
+    list_display = ("promo", "user", "reference", "discount_paise", "created_at")
+    list_select_related = ("promo", "user")
+    search_fields = ("promo__code", "reference", "user__email")
+    readonly_fields = ("promo", "user", "reference", "discount_paise", "created_at")
+
+
+class CartItemInline(admin.TabularInline):
+    model = CartItem
+    extra = 0
+    fields = ("package", "date", "slot", "added_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("package__service", "slot")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    list_display = ("pk", "user", "status", "promo", "item_count", "updated_at")
+    list_filter = ("status",)
+    list_select_related = ("user", "promo")
+    search_fields = ("user__email", "session_key")
+    readonly_fields = ("user", "session_key", "promo", "created_at", "updated_at")
+    fields = ("user", "session_key", "status", "promo", "created_at", "updated_at")
+    inlines = [CartItemInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_item_count=Count("items"))
+
+    @admin.display(description=_("items"), ordering="_item_count")
+    def item_count(self, obj):
+        return obj._item_count
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    list_display = ("full_name", "user", "city", "state", "pincode", "phone", "is_default")
+    list_filter = ("state", "is_default")
+    list_select_related = ("user",)
+    search_fields = ("full_name", "city", "pincode", "user__email", "phone")
+    raw_id_fields = ("user",)

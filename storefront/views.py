@@ -1,0 +1,471 @@
+"""Storefront pages: catalog, service, cart, accounts and addresses.
+
+Thin function views: fetch with a permission check, bind a form, call a
+service, choose the response. With HTMX a view renders the fragment of its
+page (``"storefront/page.html#fragment"``); without it, the whole page.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+from django_htmx.middleware import HtmxDetails
+
+from storefront import services
+from storefront.forms import (
+    AddressForm,
+    AddToCartForm,
+    CatalogFilterForm,
+    ChangeCartItemForm,
+    DateForm,
+    EmailLoginForm,
+    PromoForm,
+    SignupForm,
+)
+from storefront.models import Address, CartItem, Category, Package, Service, TimeSlot
+
+PAGE_SIZE = 12
+SORT_ORDERS = {
+    "price": ["from_price_paise", "title"],
+    "-price": ["-from_price_paise", "title"],
+    "name": ["title"],
+    "-name": ["-title"],
+    "": ["category__position", "category__name", "title"],
+}
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _cart_changed(response: HttpResponse) -> HttpResponse:
+    return trigger_client_event(response, "cartChanged")
+
+
+# Catalog ----------------------------------------------------------------------
+
+
+@require_GET
+def catalog(request: HtmxHttpRequest) -> HttpResponse:
+    categories = list(Category.objects.filter(is_active=True))
+    form = CatalogFilterForm(request.GET, categories=categories)
+    filters, notes = form.filters_and_notes()
+
+    services_qs = (
+        Service.objects.filter(is_active=True, category__is_active=True)
+        .select_related("category")
+        .annotate(from_price_paise=Min("packages__price_paise", filter=Q(packages__is_active=True)))
+        .filter(from_price_paise__isnull=False)
+        .prefetch_related(
+            Prefetch(
+                "packages",
+                queryset=Package.objects.filter(is_active=True).only(
+                    "id", "service_id", "language", "price_paise"
+                ),
+                to_attr="active_packages",
+            )
+        )
+    )
+    if "category" in filters:
+        services_qs = services_qs.filter(category__slug=filters["category"])
+    if "kind" in filters:
+        services_qs = services_qs.filter(kind=filters["kind"])
+    if "language" in filters:
+        services_qs = services_qs.filter(
+            Exists(
+                Package.objects.filter(
+                    service=OuterRef("pk"), is_active=True, language=filters["language"]
+                )
+            )
+        )
+    if "min_price" in filters:
+        services_qs = services_qs.filter(from_price_paise__gte=filters["min_price"] * 100)
+    if "max_price" in filters:
+        services_qs = services_qs.filter(from_price_paise__lte=filters["max_price"] * 100)
+    for word in filters.get("q", "").split():
+        services_qs = services_qs.filter(
+            Q(title__icontains=word) | Q(summary__icontains=word) | Q(description__icontains=word)
+        )
+    services_qs = services_qs.order_by(*SORT_ORDERS[filters.get("sort", "")], "pk")
+
+    page = Paginator(services_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for service in page.object_list:
+        service.language_names = sorted(
+            {package.get_language_display() for package in service.active_packages}
+        )
+    active_filters = {k: v for k, v in filters.items() if k != "sort"}
+    context = {
+        "form": form,
+        "categories": categories,
+        "current_category": filters.get("category", ""),
+        "page": page,
+        "notes": notes,
+        "has_filters": bool(active_filters),
+    }
+    template = "storefront/catalog.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+# Service page and slots ---------------------------------------------------------
+
+
+def _active_service(slug):
+    return get_object_or_404(Service.objects.select_related("category"), slug=slug, is_active=True)
+
+
+def _slots_for(date_text):
+    """Return (date, availability, error) for a ``?date=`` value."""
+    form = DateForm({"date": date_text or ""})
+    if not form.is_valid():
+        return None, [], form.errors["date"][0]
+    date = form.cleaned_data["date"]
+    if date is None:
+        return None, [], None
+    try:
+        services.validate_booking_date(date)
+    except services.BookingDateError as exc:
+        return date, [], exc.message
+    return date, services.slot_availability(date=date), None
+
+
+def _booking_window():
+    first, last = services.bookable_date_range()
+    return {"min_date": first, "max_date": last}
+
+
+def _service_context(request, service, *, form=None, date_text=None, added=None):
+    packages = list(service.packages.filter(is_active=True).order_by("price_paise", "pk"))
+    if date_text is None:
+        date_text = request.GET.get("date", "")
+    date, availability, date_error = _slots_for(date_text)
+    selected_package = None
+    selected_slot = None
+    if form is not None and form.is_bound:
+        selected_package = form.data.get("package")
+        selected_slot = form.data.get("slot")
+    else:
+        selected_package = request.GET.get("package")
+    if not selected_package and packages:
+        selected_package = str(packages[0].pk)
+    return {
+        "service": service,
+        "packages": packages,
+        "form": form or AddToCartForm(service=service),
+        "date": date,
+        "date_text": date_text,
+        "availability": availability,
+        "date_error": date_error,
+        "selected_package": str(selected_package or ""),
+        "selected_slot": str(selected_slot or ""),
+        "added": added,
+        **_booking_window(),
+    }
+
+
+@require_GET
+def service_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    service = _active_service(slug)
+    return render(request, "storefront/service.html", _service_context(request, service))
+
+
+@require_GET
+def service_slots(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    service = _active_service(slug)
+    context = _service_context(request, service)
+    if request.htmx:
+        return render(request, "storefront/service.html#slots", context)
+    return render(request, "storefront/service.html", context)
+
+
+# Cart -------------------------------------------------------------------------
+
+
+def _package_from_post(request):
+    try:
+        package_id = int(request.POST.get("package", ""))
+    except ValueError:
+        raise Http404("No such package") from None
+    return get_object_or_404(Package.objects.select_related("service"), pk=package_id)
+
+
+@require_POST
+def cart_add(request: HtmxHttpRequest) -> HttpResponse:
+    package = _package_from_post(request)
+    service = package.service
+    form = AddToCartForm(request.POST, service=service)
+    added = None
+    if form.is_valid():
+        try:
+            cart = services.get_cart_for_request(request, create=True)
+            added = services.add_to_cart(
+                cart=cart,
+                package=form.cleaned_data["package"],
+                date=form.cleaned_data["date"],
+                slot=form.cleaned_data["slot"],
+            )
+        except services.StorefrontError as exc:
+            form.add_error(None, exc.message)
+    if added is not None and not request.htmx:
+        messages.success(
+            request,
+            _("%(service)s on %(date)s at %(slot)s was added to your cart.")
+            % {
+                "service": service.title,
+                "date": added.date.strftime("%a, %d %b %Y"),
+                "slot": added.slot.display,
+            },
+        )
+        return redirect("storefront:cart")
+    if not service.is_active and not request.htmx:
+        messages.error(request, _("%(service)s is no longer available.") % {"service": service})
+        return redirect("storefront:catalog")
+    context = _service_context(
+        request, service, form=form, date_text=request.POST.get("date", ""), added=added
+    )
+    if request.htmx:
+        response = render(request, "storefront/service.html#add-form", context)
+        return _cart_changed(response) if added is not None else response
+    return render(request, "storefront/service.html", context)
+
+
+def _cart_context(request, *, cart=None, promo_form=None, error=None):
+    if cart is None:
+        cart = services.get_cart_for_request(request)
+    totals = services.cart_totals(cart=cart, user=request.user)
+    return {
+        "cart": cart,
+        "totals": totals,
+        "cart_count": totals.count,
+        "promo_form": promo_form or PromoForm(),
+        "cart_error": error,
+        "slots": TimeSlot.objects.filter(is_active=True),
+        **_booking_window(),
+    }
+
+
+@require_GET
+def cart_detail(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "storefront/cart.html", _cart_context(request))
+
+
+def _cart_response(request, *, changed, success=None, error=None, promo_form=None):
+    """Answer a cart POST: the summary fragment for htmx, else redirect to the cart."""
+    if request.htmx:
+        context = _cart_context(request, promo_form=promo_form, error=error)
+        context["cart_success"] = success
+        response = render(request, "storefront/cart.html#cart-summary", context)
+        return _cart_changed(response) if changed else response
+    if error:
+        messages.error(request, error)
+    elif success:
+        messages.success(request, success)
+    return redirect("storefront:cart")
+
+
+def _live_cart_or_404(request):
+    cart = services.get_cart_for_request(request)
+    if cart is None:
+        raise Http404("No cart")
+    return cart
+
+
+@require_POST
+def cart_remove(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
+    cart = _live_cart_or_404(request)
+    get_object_or_404(CartItem, pk=item_id, cart=cart)
+    try:
+        services.remove_from_cart(cart=cart, item_id=item_id)
+    except services.StorefrontError as exc:
+        return _cart_response(request, changed=False, error=exc.message)
+    return _cart_response(request, changed=True, success=_("The puja was removed from your cart."))
+
+
+@require_POST
+def cart_change(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
+    cart = _live_cart_or_404(request)
+    get_object_or_404(CartItem, pk=item_id, cart=cart)
+    form = ChangeCartItemForm(request.POST)
+    if not form.is_valid():
+        error = next(iter(form.errors.values()))[0]
+        return _cart_response(request, changed=False, error=error)
+    try:
+        services.change_cart_item(
+            cart=cart,
+            item_id=item_id,
+            date=form.cleaned_data["date"],
+            slot=form.cleaned_data["slot"],
+        )
+    except services.StorefrontError as exc:
+        return _cart_response(request, changed=False, error=exc.message)
+    return _cart_response(request, changed=True, success=_("Your booking date and slot were updated."))
+
+
+@require_GET
+def cart_item_slots(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
+    cart = _live_cart_or_404(request)
+    item = get_object_or_404(CartItem.objects.select_related("slot"), pk=item_id, cart=cart)
+    date, availability, date_error = _slots_for(request.GET.get("date", ""))
+    context = {
+        "item": item,
+        "date": date,
+        "availability": availability,
+        "date_error": date_error,
+    }
+    if request.htmx:
+        return render(request, "storefront/cart.html#line-slots", context)
+    return redirect("storefront:cart")
+
+
+@require_POST
+def promo_apply(request: HtmxHttpRequest) -> HttpResponse:
+    cart = services.get_cart_for_request(request)
+    form = PromoForm(request.POST)
+    if not form.is_valid():
+        return _cart_response(
+            request, changed=False, error=form.errors["code"][0], promo_form=form
+        )
+    if cart is None:
+        return _cart_response(
+            request, changed=False, error=_("Add a puja to your cart before applying a promo code.")
+        )
+    try:
+        promo = services.apply_promo(cart=cart, code=form.cleaned_data["code"], user=request.user)
+    except services.StorefrontError as exc:
+        return _cart_response(request, changed=False, error=exc.message, promo_form=form)
+    return _cart_response(
+        request, changed=True, success=_("Promo code %(code)s applied.") % {"code": promo.code}
+    )
+
+
+@require_POST
+def promo_remove(request: HtmxHttpRequest) -> HttpResponse:
+    cart = _live_cart_or_404(request)
+    try:
+        services.remove_promo(cart=cart)
+    except services.StorefrontError as exc:
+        return _cart_response(request, changed=False, error=exc.message)
+    return _cart_response(request, changed=True, success=_("The promo code was removed."))
+
+
+@require_GET
+def cart_badge(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "base.html#cart-badge")
+
+
+# Accounts -----------------------------------------------------------------------
+
+
+def _next_url(request, default):
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse(default)
+
+
+def _login_keeping_cart(request, user):
+    # The session key rotates at login(), so the anonymous cart is found first.
+    session_cart = None if request.user.is_authenticated else services.get_cart_for_request(request)
+    login(request, user, backend="storefront.auth_backends.EmailOrUsernameBackend")
+    services.merge_session_cart(session_cart=session_cart, user=user)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HtmxHttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            _login_keeping_cart(request, user)
+            messages.success(request, _("Welcome to OkPuja, %(name)s!") % {"name": user.first_name})
+            return redirect(_next_url(request, "storefront:catalog"))
+    else:
+        form = SignupForm()
+    return render(
+        request, "storefront/signup.html", {"form": form, "next": request.GET.get("next", "")}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HtmxHttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = EmailLoginForm(request, data=request.POST)
+        if form.is_valid():
+            _login_keeping_cart(request, form.get_user())
+            return redirect(_next_url(request, "storefront:catalog"))
+    else:
+        form = EmailLoginForm(request)
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "storefront/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request: HtmxHttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, _("You have been logged out."))
+    return redirect("storefront:catalog")
+
+
+# Addresses ------------------------------------------------------------------------
+
+
+def _own_address(request, address_id):
+    return get_object_or_404(Address, pk=address_id, user=request.user)
+
+
+@login_required
+@require_GET
+def address_list(request: HtmxHttpRequest) -> HttpResponse:
+    addresses = Address.objects.filter(user=request.user)
+    return render(request, "storefront/addresses.html", {"addresses": addresses})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_form(request: HtmxHttpRequest, address_id: int | None = None) -> HttpResponse:
+    address = _own_address(request, address_id) if address_id else Address(user=request.user)
+    if request.method == "POST":
+        form = AddressForm(request.POST, instance=address)
+        if form.is_valid():
+            services.save_address(
+                address=form.save(commit=False),
+                user=request.user,
+                make_default=form.cleaned_data["is_default"],
+            )
+            messages.success(request, _("Address saved."))
+            return redirect(_next_url(request, "storefront:addresses"))
+    else:
+        form = AddressForm(instance=address)
+    return render(
+        request,
+        "storefront/address_form.html",
+        {"form": form, "address": address, "next": request.GET.get("next", "")},
+    )
+
+
+@login_required
+@require_POST
+def address_delete(request: HtmxHttpRequest, address_id: int) -> HttpResponse:
+    services.delete_address(address=_own_address(request, address_id))
+    messages.success(request, _("Address deleted."))
+    return redirect("storefront:addresses")
+
+
+@login_required
+@require_POST
+def address_make_default(request: HtmxHttpRequest, address_id: int) -> HttpResponse:
+    services.set_default_address(address=_own_address(request, address_id))
+    messages.success(request, _("Default address updated."))
+    return redirect("storefront:addresses")
+
