@@ -66,6 +66,10 @@ class Payment(models.Model):
                 condition=Q(amount_paise__gte=100), name="payment_amount_at_least_one_rupee"
             ),
         ]
+        permissions = [
+            ("recheck_payment", "Can re-check payments and refunds with PhonePe"),
+            ("replay_webhook", "Can replay stored webhook deliveries"),
+        ]
 
     def __str__(self):
         return self.merchant_order_id
@@ -158,6 +162,13 @@ class Booking(models.Model):
                 condition=Q(total_paise=models.F("subtotal_paise") - models.F("discount_paise")),
                 name="booking_total_is_subtotal_minus_discount",
             ),
+        ]
+        permissions = [
+            ("assign_priest", "Can assign a priest to bookings"),
+            ("complete_booking", "Can mark bookings completed"),
+            ("cancel_booking", "Can cancel bookings and refund them"),
+            ("resend_confirmation", "Can resend booking confirmation emails"),
+            ("export_bookings", "Can export bookings as CSV"),
         ]
 
     def __str__(self):

@@ -1,0 +1,76 @@
+"""Staff roles: the groups that run the business from Django admin.
+
+``ensure_staff_groups()`` creates or updates the groups and their permissions.
+It runs in the ``0004_staff_groups`` data migration (so the groups exist on
+every database) and in ``create_demo_staff``; running it again changes nothing.
+Superusers have every permission; customers (``is_staff=False``) never reach
+the admin.
+"""
+
+from django.apps import apps as global_apps
+
+OPERATIONS = "Operations"
+SUPPORT = "Support"
+PRIESTS = "Priests"
+
+# "app_label.codename" per group. Priests sign in to nothing: they are staff
+# only so that they can be assigned to bookings.
+GROUP_PERMISSIONS = {
+    OPERATIONS: [
+        "checkout.view_booking",
+        "checkout.change_booking",
+        "checkout.view_bookingitem",
+        "checkout.assign_priest",
+        "checkout.complete_booking",
+        "checkout.cancel_booking",
+        "checkout.resend_confirmation",
+        "checkout.export_bookings",
+        "checkout.view_payment",
+        "checkout.recheck_payment",
+        "checkout.view_refund",
+        "checkout.view_webhookdelivery",
+        "checkout.replay_webhook",
+        "checkout.view_auditentry",
+        "checkout.view_slothold",
+    ],
+    SUPPORT: [
+        "checkout.view_booking",
+        "checkout.view_bookingitem",
+        "checkout.resend_confirmation",
+        "checkout.view_payment",
+    ],
+    PRIESTS: [],
+}
+
+
+def ensure_staff_groups(*, apps=global_apps):
+    """Create the staff groups and set their permissions exactly; return them by name.
+
+    ``apps`` is the app registry, or a migration's historical one.
+    """
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    groups = {}
+    for name, dotted in GROUP_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = set()
+        for perm in dotted:
+            app_label, codename = perm.split(".", 1)
+            wanted.add((app_label, codename))
+        permissions = [
+            permission
+            for permission in Permission.objects.filter(
+                codename__in={codename for _app, codename in wanted}
+            ).select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        ]
+        found = {(p.content_type.app_label, p.codename) for p in permissions}
+        missing = wanted - found
+        if missing:
+            raise LookupError(
+                "Permissions missing (run migrate first): "
+                + ", ".join(sorted(".".join(m) for m in missing))
+            )
+        group.permissions.set(permissions)
+        groups[name] = group
+    return groups

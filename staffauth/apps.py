@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class StaffAuthConfig(AppConfig):
+    name = "staffauth"
+    verbose_name = "Staff sign-in"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib import admin
+
+        from staffauth.forms import ThrottledAdminAuthenticationForm
+
+        admin.site.login_form = ThrottledAdminAuthenticationForm
