@@ -424,11 +424,13 @@ def apply_order_status(*, payment: Payment, status, source: str, actor=None) -> 
     booking_id = refund_id = None
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        before = (payment.status, payment.resolution)
         now = timezone.now()
         payment.last_checked_at = now
         payment.check_count += 1
         if not payment_can_change(payment):
             payment.save(update_fields=["last_checked_at", "check_count"])
+            payment.changed = False
             return payment
         payload = status.raw
         if status.is_completed:
@@ -466,6 +468,8 @@ def apply_order_status(*, payment: Payment, status, source: str, actor=None) -> 
                     else None
                 )
                 payment.save()
+    # Tells the caller whether this call (not a concurrent one) moved the payment.
+    payment.changed = (payment.status, payment.resolution) != before
     if refund_id is not None:
         submit_refund(refund=Refund.objects.get(pk=refund_id), source=source)
     if booking_id is not None:
@@ -823,11 +827,10 @@ def process_webhook_delivery(*, delivery: WebhookDelivery, source="webhook") -> 
             return _finish_delivery(
                 delivery, WebhookDelivery.Outcome.UNKNOWN_ORDER, 200, "Unknown order."
             )
-        before = (payment.status, payment.resolution)
         payment = sync_payment(payment=payment, source=source)
         outcome = (
             WebhookDelivery.Outcome.PROCESSED
-            if (payment.status, payment.resolution) != before
+            if getattr(payment, "changed", False)
             else WebhookDelivery.Outcome.IGNORED
         )
         return _finish_delivery(
