@@ -92,7 +92,8 @@ def _payment_for_owner(request, merchant_order_id):
     if not request.user.is_authenticated or not ORDER_ID_RE.match(merchant_order_id or ""):
         raise Http404(_("No such payment."))
     return get_object_or_404(
-        Payment.objects.select_related("booking"), merchant_order_id=merchant_order_id,
+        Payment.objects.select_related("booking", "user"),
+        merchant_order_id=merchant_order_id,
         user=request.user,
     )
 
