@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "storefront",
     "checkout",
+    "staffauth",
 ]
 
 MIDDLEWARE = [
