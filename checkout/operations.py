@@ -1,0 +1,391 @@
+"""Staff operations on bookings, payments, refunds and webhooks (used by the admin).
+
+Each operation is a plain function: it checks the booking's state, changes it
+inside ``transaction.atomic()`` under a row lock, writes an audit entry and
+sends emails after the commit. It raises ``services.CheckoutError`` with a
+message fit for staff when the operation is not allowed. Permissions are the
+caller's job (the admin checks them before calling).
+
+Booking states move only this way::
+
+    CONFIRMED -> ASSIGNED            assign_priest (again, to change the priest)
+    CONFIRMED/ASSIGNED -> COMPLETED  complete_booking
+    CONFIRMED/ASSIGNED -> CANCELLED  cancel_booking (with a full or partial refund)
+"""
+
+import logging
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from checkout import emails, phonepe, services
+from checkout.models import Booking, Payment, Refund, SlotHold, WebhookDelivery
+from checkout.roles import PRIESTS
+from storefront.india import format_rupees
+
+logger = logging.getLogger("checkout")
+
+CheckoutError = services.CheckoutError
+
+_RUPEES_RE = re.compile(r"^\d+(\.\d{1,2})?$")
+
+
+def parse_rupees(text) -> int:
+    """Return a rupee amount typed by staff ("1499.50", "₹1,499.5") as integer paise.
+
+    Raise CheckoutError for anything that is not a non-negative amount with at
+    most two decimals. Exact: no floating point is involved.
+    """
+    cleaned = str(text or "").strip().replace("₹", "").replace(",", "").strip()
+    if cleaned.startswith("-"):
+        raise CheckoutError(_("The refund amount cannot be negative."))
+    if not _RUPEES_RE.match(cleaned):
+        raise CheckoutError(
+            _("Enter the amount in rupees with at most two decimals, e.g. 1499.50.")
+        )
+    try:
+        paise = Decimal(cleaned) * 100
+    except InvalidOperation:
+        raise CheckoutError(_("Enter a valid amount in rupees.")) from None
+    return int(paise)
+
+
+def _lock_booking(booking):
+    return (
+        Booking.objects.select_for_update().select_related("payment").get(pk=booking.pk)
+    )
+
+
+def _require_state(booking, allowed, verb):
+    if booking.status not in allowed:
+        raise CheckoutError(
+            _("Booking %(book_id)s is %(status)s; it cannot be %(verb)s.")
+            % {
+                "book_id": booking.book_id,
+                "status": booking.get_status_display().lower(),
+                "verb": verb,
+            }
+        )
+
+
+def is_priest(user) -> bool:
+    return bool(
+        user is not None
+        and user.is_active
+        and user.is_staff
+        and user.groups.filter(name=PRIESTS).exists()
+    )
+
+
+# Bookings -------------------------------------------------------------------
+
+
+def assign_priest(*, booking: Booking, priest, actor) -> Booking:
+    """Assign ``priest`` (an active staff member of "Priests") and email customer and priest.
+
+    A confirmed booking becomes ASSIGNED; an assigned one gets the new priest.
+    """
+    if not is_priest(priest):
+        raise CheckoutError(_("%(name)s is not an active priest.") % {"name": priest})
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        _require_state(
+            booking, {Booking.Status.CONFIRMED, Booking.Status.ASSIGNED}, _("assigned")
+        )
+        if booking.assigned_priest_id == priest.pk:
+            raise CheckoutError(
+                _("%(priest)s is already assigned to %(book_id)s.")
+                % {"priest": priest, "book_id": booking.book_id}
+            )
+        previous_status = booking.status
+        previous_priest = booking.assigned_priest
+        booking.assigned_priest = priest
+        booking.status = Booking.Status.ASSIGNED
+        booking.save(update_fields=["assigned_priest", "status", "updated_at"])
+        message = f"Priest {priest} ({priest.email}) assigned."
+        if previous_priest is not None:
+            message = (
+                f"Priest changed from {previous_priest} to {priest} ({priest.email})."
+            )
+        services.record_audit(
+            source="admin",
+            action="booking.priest_assigned",
+            payment=booking.payment,
+            booking=booking,
+            from_state=previous_status,
+            to_state=booking.status,
+            message=message,
+            payload={
+                "priest_id": priest.pk,
+                "previous_priest_id": previous_priest.pk if previous_priest else None,
+            },
+            actor=actor,
+        )
+        booking_id = booking.pk
+        transaction.on_commit(lambda: send_priest_assigned(booking_id=booking_id))
+    return booking
+
+
+def complete_booking(*, booking: Booking, actor) -> Booking:
+    """Mark a confirmed or assigned booking as completed (the puja took place)."""
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        _require_state(
+            booking,
+            {Booking.Status.CONFIRMED, Booking.Status.ASSIGNED},
+            _("marked completed"),
+        )
+        previous = booking.status
+        booking.status = Booking.Status.COMPLETED
+        booking.save(update_fields=["status", "updated_at"])
+        services.record_audit(
+            source="admin",
+            action="booking.completed",
+            payment=booking.payment,
+            booking=booking,
+            from_state=previous,
+            to_state=booking.status,
+            message="Marked completed.",
+            actor=actor,
+        )
+    return booking
+
+
+def cancel_booking(*, booking: Booking, actor, refund_paise: int, reason: str):
+    """Cancel a booking, free its slots and refund ``refund_paise`` (0 for no refund).
+
+    Return ``(booking, refund)``; ``refund`` is None without a refund. The
+    amount is checked against what is still refundable before anything
+    changes. The refund is created and sent to PhonePe after the cancellation
+    commits, so PhonePe's refund webhooks always find it.
+    """
+    if not isinstance(refund_paise, int) or isinstance(refund_paise, bool):
+        raise CheckoutError(_("The refund amount must be a whole number of paise."))
+    if refund_paise < 0:
+        raise CheckoutError(_("The refund amount cannot be negative."))
+    if 0 < refund_paise < 100:
+        raise CheckoutError(_("A refund must be at least ₹1.00."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise CheckoutError(_("Please give a reason for the cancellation."))
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        _require_state(
+            booking, {Booking.Status.CONFIRMED, Booking.Status.ASSIGNED}, _("cancelled")
+        )
+        payment = Payment.objects.select_for_update().get(pk=booking.payment_id)
+        if refund_paise:
+            if payment.status != Payment.Status.SUCCESS:
+                raise CheckoutError(_("Only paid payments can be refunded."))
+            left = services.refundable_paise(payment)
+            if refund_paise > left:
+                raise CheckoutError(
+                    _("At most %(left)s can still be refunded on %(book_id)s.")
+                    % {"left": format_rupees(left), "book_id": booking.book_id}
+                )
+        previous = booking.status
+        booking.status = Booking.Status.CANCELLED
+        booking.save(update_fields=["status", "updated_at"])
+        released = (
+            SlotHold.objects.filter(booking=booking)
+            .exclude(state=SlotHold.State.RELEASED)
+            .update(state=SlotHold.State.RELEASED)
+        )
+        services.record_audit(
+            source="admin",
+            action="booking.cancelled",
+            payment=payment,
+            booking=booking,
+            from_state=previous,
+            to_state=booking.status,
+            message=(
+                f"Cancelled: {reason}. {released} slot hold(s) released. "
+                f"Refund: {format_rupees(refund_paise) if refund_paise else 'none'}."
+            ),
+            payload={"refund_paise": refund_paise, "reason": reason},
+            actor=actor,
+        )
+    refund = None
+    if refund_paise:
+        try:
+            refund = services.request_refund(
+                payment=payment,
+                amount_paise=refund_paise,
+                reason=Refund.Reason.CANCELLED,
+                note=reason,
+                booking=booking,
+                actor=actor,
+                source="admin",
+            )
+        except CheckoutError as exc:
+            # Only a refund started elsewhere in the last instant gets here.
+            services.record_audit(
+                source="admin",
+                action="booking.refund_not_started",
+                payment=payment,
+                booking=booking,
+                message=exc.message,
+                actor=actor,
+            )
+            raise CheckoutError(
+                _(
+                    "%(book_id)s was cancelled, but the refund was not started: %(error)s"
+                )
+                % {"book_id": booking.book_id, "error": exc.message}
+            ) from exc
+    return booking, refund
+
+
+def resend_confirmation(*, booking: Booking, actor) -> Booking:
+    """Send the booking confirmation email again (an explicit staff request)."""
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if booking.status == Booking.Status.CANCELLED:
+            raise CheckoutError(
+                _(
+                    "Booking %(book_id)s is cancelled; its confirmation is not sent again."
+                )
+                % {"book_id": booking.book_id}
+            )
+        services.record_audit(
+            source="admin",
+            action="booking.confirmation_resent",
+            payment=booking.payment,
+            booking=booking,
+            message=f"Confirmation email sent again to {booking.user.email}.",
+            actor=actor,
+        )
+        booking_id = booking.pk
+        transaction.on_commit(
+            lambda: emails.send_booking_confirmation(booking_id=booking_id, force=True)
+        )
+    return booking
+
+
+# Payments, refunds, webhooks ------------------------------------------------
+
+
+def recheck_payment(*, payment: Payment, actor) -> Payment:
+    """Ask PhonePe for the payment's state and settle it (idempotent)."""
+    before = (payment.status, payment.resolution)
+    try:
+        payment = services.sync_payment(payment=payment, source="admin", actor=actor)
+    except phonepe.PhonePeError as exc:
+        raise CheckoutError(
+            _("PhonePe could not be reached for %(order)s: %(error)s")
+            % {"order": payment.merchant_order_id, "error": exc}
+        ) from exc
+    services.record_audit(
+        source="admin",
+        action="payment.rechecked",
+        payment=payment,
+        from_state=before[0],
+        to_state=payment.status,
+        message=(
+            "Re-checked with PhonePe: "
+            + (
+                "changed."
+                if (payment.status, payment.resolution) != before
+                else "no change."
+            )
+            + f" PhonePe state {payment.gateway_state or 'unknown'}."
+        ),
+        actor=actor,
+    )
+    return payment
+
+
+def recheck_refund(*, refund: Refund, actor) -> Refund:
+    """Read the refund's state from PhonePe (or send it again if it never got there)."""
+    before = refund.state
+    try:
+        refund = services.sync_refund(refund=refund, source="admin")
+    except phonepe.PhonePeError as exc:
+        raise CheckoutError(
+            _("PhonePe could not be reached for refund %(refund)s: %(error)s")
+            % {"refund": refund.merchant_refund_id, "error": exc}
+        ) from exc
+    if refund.state == before:
+        services.record_audit(
+            source="admin",
+            action="refund.rechecked",
+            payment=refund.payment,
+            booking=refund.booking,
+            refund=refund,
+            from_state=before,
+            to_state=refund.state,
+            message="Re-checked with PhonePe: no change.",
+            actor=actor,
+        )
+    return refund
+
+
+def replay_webhook(*, delivery: WebhookDelivery, actor) -> services.WebhookResult:
+    """Process a stored webhook delivery again; safe because settling is idempotent."""
+    if not delivery.authenticated:
+        raise CheckoutError(
+            _("Delivery %(id)s failed the Authorization check; it is not replayed.")
+            % {"id": delivery.pk}
+        )
+    result = services.process_webhook_delivery(delivery=delivery, source="admin-replay")
+    delivery.refresh_from_db()
+    payment = Payment.objects.filter(
+        merchant_order_id=delivery.merchant_order_id
+    ).first()
+    services.record_audit(
+        source="admin-replay",
+        action="webhook.replayed",
+        payment=payment,
+        message=f"Delivery {delivery.pk} ({delivery.event or 'unknown event'}) replayed: "
+        f"HTTP {result.http_status} {result.message}",
+        actor=actor,
+    )
+    return result
+
+
+# Emails ---------------------------------------------------------------------
+
+
+def _send(*, to, subject, template, context):
+    context = {**context, "SITE_URL": settings.SITE_URL}
+    text = render_to_string(f"checkout/emails/{template}.txt", context)
+    html = render_to_string(f"checkout/emails/{template}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_priest_assigned(*, booking_id):
+    """Tell the customer who their priest is, and the priest where to go."""
+    booking = (
+        Booking.objects.select_related("user", "assigned_priest")
+        .prefetch_related("items")
+        .get(pk=booking_id)
+    )
+    priest = booking.assigned_priest
+    if priest is None:
+        return
+    context = {"booking": booking, "items": list(booking.items.all()), "priest": priest}
+    for to, subject, template in (
+        (
+            booking.user.email,
+            f"Your priest for {booking.book_id}: {priest.get_full_name() or priest}",
+            "priest_assigned_customer",
+        ),
+        (
+            priest.email,
+            f"New puja assigned: {booking.book_id} on {booking.first_date:%d %b %Y}",
+            "priest_assigned_priest",
+        ),
+    ):
+        if not to:
+            continue
+        try:
+            _send(to=to, subject=subject, template=template, context=context)
+        except Exception:
+            logger.exception("Could not send %s for %s", template, booking)

@@ -1,0 +1,73 @@
+"""The overview on the admin index: a handful of counts, each linking to its list."""
+
+from django import template
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from checkout.admin import (
+    OPEN_BOOKING_STATES,
+    kolkata_today,
+    paid_without_booking,
+    refund_pending,
+)
+from checkout.models import Booking, Payment
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/checkout/overview.html", takes_context=True)
+def checkout_overview(context):
+    """Return the overview cards the signed-in staff member may follow (3 queries)."""
+    user = context["request"].user
+    cards = []
+    if user.has_perm("checkout.view_booking"):
+        today = kolkata_today()
+        open_ = Q(status__in=OPEN_BOOKING_STATES)
+        counts = Booking.objects.aggregate(
+            today=Count("pk", filter=open_ & Q(first_date=today)),
+            upcoming=Count("pk", filter=open_ & Q(first_date__gt=today)),
+            unassigned=Count("pk", filter=open_ & Q(assigned_priest__isnull=True)),
+        )
+        bookings = reverse("admin:checkout_booking_changelist")
+        cards += [
+            {
+                "key": "today",
+                "label": _("Bookings today"),
+                "count": counts["today"],
+                "url": f"{bookings}?when=today&status=open",
+            },
+            {
+                "key": "upcoming",
+                "label": _("Upcoming bookings"),
+                "count": counts["upcoming"],
+                "url": f"{bookings}?when=upcoming&status=open",
+            },
+            {
+                "key": "unassigned",
+                "label": _("Without a priest"),
+                "count": counts["unassigned"],
+                "url": f"{bookings}?status=open&assigned=no",
+                "alert": True,
+            },
+        ]
+    if user.has_perm("checkout.view_payment"):
+        payments = reverse("admin:checkout_payment_changelist")
+        cards.append(
+            {
+                "key": "paid-without-booking",
+                "label": _("Paid without booking"),
+                "count": paid_without_booking(Payment.objects.all()).count(),
+                "url": f"{payments}?attention=paid_without_booking",
+                "alert": True,
+            }
+        )
+        cards.append(
+            {
+                "key": "refunds-pending",
+                "label": _("Refunds pending"),
+                "count": refund_pending(Payment.objects.all()).count(),
+                "url": f"{payments}?attention=refund_pending",
+            }
+        )
+    return {"cards": cards}
