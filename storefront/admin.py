@@ -60,7 +60,14 @@ class PackageInline(admin.TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("title", "category", "kind", "duration_minutes", "from_price", "is_active")
+    list_display = (
+        "title",
+        "category",
+        "kind",
+        "duration_minutes",
+        "from_price",
+        "is_active",
+    )
     list_filter = ("is_active", "kind", "category")
     list_select_related = ("category",)
     search_fields = ("title", "summary", "description")
@@ -72,7 +79,9 @@ class ServiceAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                _from_price=Min("packages__price_paise", filter=Q(packages__is_active=True))
+                _from_price=Min(
+                    "packages__price_paise", filter=Q(packages__is_active=True)
+                )
             )
         )
 
@@ -92,7 +101,13 @@ class PackageAdmin(admin.ModelAdmin):
         "materials_included",
         "is_active",
     )
-    list_filter = ("is_active", "tier", "language", "materials_included", "service__category")
+    list_filter = (
+        "is_active",
+        "tier",
+        "language",
+        "materials_included",
+        "service__category",
+    )
     list_select_related = ("service",)
     search_fields = ("service__title",)
     autocomplete_fields = ("service",)
@@ -148,7 +163,11 @@ class PromoCodeAdmin(admin.ModelAdmin):
     @admin.display(description=_("value"))
     def value(self, obj):
         if obj.kind == PromoCode.Kind.PERCENT:
-            cap = f" (max {format_rupees(obj.max_discount_paise)})" if obj.max_discount_paise else ""
+            cap = (
+                f" (max {format_rupees(obj.max_discount_paise)})"
+                if obj.max_discount_paise
+                else ""
+            )
             return f"{obj.percent}%{cap}"
         return format_rupees(obj.flat_paise or 0)
 
@@ -199,7 +218,15 @@ class CartAdmin(admin.ModelAdmin):
 
 @admin.register(Address)
 class AddressAdmin(admin.ModelAdmin):
-    list_display = ("full_name", "user", "city", "state", "pincode", "phone", "is_default")
+    list_display = (
+        "full_name",
+        "user",
+        "city",
+        "state",
+        "pincode",
+        "phone",
+        "is_default",
+    )
     list_filter = ("state", "is_default")
     list_select_related = ("user",)
     search_fields = ("full_name", "city", "pincode", "user__email", "phone")

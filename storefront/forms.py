@@ -77,7 +77,8 @@ class CatalogFilterForm(forms.Form):
         low, high = cleaned.get("min_price"), cleaned.get("max_price")
         if low is not None and high is not None and low > high:
             self.add_error(
-                "max_price", _("Price filter ignored: the minimum is above the maximum.")
+                "max_price",
+                _("Price filter ignored: the minimum is above the maximum."),
             )
             del cleaned["min_price"]
         return cleaned
@@ -119,7 +120,9 @@ class AddToCartForm(forms.Form):
         label=_("Time slot"),
         error_messages={
             "required": _("Please choose a time slot."),
-            "invalid_choice": _("That time slot is not offered. Please pick another slot."),
+            "invalid_choice": _(
+                "That time slot is not offered. Please pick another slot."
+            ),
         },
     )
 
@@ -234,7 +237,9 @@ class SignupForm(forms.Form):
         return cleaned
 
     def _unsaved_user(self):
-        first, _sep, last = self.cleaned_data.get("full_name", "").strip().partition(" ")
+        first, _sep, last = (
+            self.cleaned_data.get("full_name", "").strip().partition(" ")
+        )
         email = self.cleaned_data.get("email", "")
         return get_user_model()(
             username=email, email=email, first_name=first, last_name=last.strip()
@@ -266,7 +271,11 @@ class AddressForm(forms.ModelForm):
         max_length=6,
         validators=[PIN_VALIDATOR],
         widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "postal-code", "pattern": "[1-9][0-9]{5}"}
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "postal-code",
+                "pattern": "[1-9][0-9]{5}",
+            }
         ),
     )
 

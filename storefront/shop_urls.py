@@ -16,7 +16,9 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart-add"),
     path("cart/items/<int:item_id>/remove/", views.cart_remove, name="cart-remove"),
     path("cart/items/<int:item_id>/change/", views.cart_change, name="cart-change"),
-    path("cart/items/<int:item_id>/slots/", views.cart_item_slots, name="cart-item-slots"),
+    path(
+        "cart/items/<int:item_id>/slots/", views.cart_item_slots, name="cart-item-slots"
+    ),
     path("cart/promo/", views.promo_apply, name="promo-apply"),
     path("cart/promo/remove/", views.promo_remove, name="promo-remove"),
     path("account/signup/", views.signup, name="signup"),
@@ -50,7 +52,11 @@ urlpatterns = [
     ),
     path("account/addresses/", views.address_list, name="addresses"),
     path("account/addresses/add/", views.address_form, name="address-add"),
-    path("account/addresses/<int:address_id>/edit/", views.address_form, name="address-edit"),
+    path(
+        "account/addresses/<int:address_id>/edit/",
+        views.address_form,
+        name="address-edit",
+    ),
     path(
         "account/addresses/<int:address_id>/delete/",
         views.address_delete,

@@ -62,7 +62,11 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
     services_qs = (
         Service.objects.filter(is_active=True, category__is_active=True)
         .select_related("category")
-        .annotate(from_price_paise=Min("packages__price_paise", filter=Q(packages__is_active=True)))
+        .annotate(
+            from_price_paise=Min(
+                "packages__price_paise", filter=Q(packages__is_active=True)
+            )
+        )
         .filter(from_price_paise__isnull=False)
         .prefetch_related(
             Prefetch(
@@ -87,12 +91,18 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
             )
         )
     if "min_price" in filters:
-        services_qs = services_qs.filter(from_price_paise__gte=filters["min_price"] * 100)
+        services_qs = services_qs.filter(
+            from_price_paise__gte=filters["min_price"] * 100
+        )
     if "max_price" in filters:
-        services_qs = services_qs.filter(from_price_paise__lte=filters["max_price"] * 100)
+        services_qs = services_qs.filter(
+            from_price_paise__lte=filters["max_price"] * 100
+        )
     for word in filters.get("q", "").split():
         services_qs = services_qs.filter(
-            Q(title__icontains=word) | Q(summary__icontains=word) | Q(description__icontains=word)
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(description__icontains=word)
         )
     services_qs = services_qs.order_by(*SORT_ORDERS[filters.get("sort", "")], "pk")
 
@@ -120,7 +130,9 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _active_service(slug):
-    return get_object_or_404(Service.objects.select_related("category"), slug=slug, is_active=True)
+    return get_object_or_404(
+        Service.objects.select_related("category"), slug=slug, is_active=True
+    )
 
 
 def _slots_for(date_text):
@@ -144,7 +156,9 @@ def _booking_window():
 
 
 def _service_context(request, service, *, form=None, date_text=None, added=None):
-    packages = list(service.packages.filter(is_active=True).order_by("price_paise", "pk"))
+    packages = list(
+        service.packages.filter(is_active=True).order_by("price_paise", "pk")
+    )
     if date_text is None:
         date_text = request.GET.get("date", "")
     date, availability, date_error = _slots_for(date_text)
@@ -175,7 +189,9 @@ def _service_context(request, service, *, form=None, date_text=None, added=None)
 @require_GET
 def service_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     service = _active_service(slug)
-    return render(request, "storefront/service.html", _service_context(request, service))
+    return render(
+        request, "storefront/service.html", _service_context(request, service)
+    )
 
 
 @require_GET
@@ -227,7 +243,9 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
         )
         return redirect("storefront:cart")
     if not service.is_active and not request.htmx:
-        messages.error(request, _("%(service)s is no longer available.") % {"service": service})
+        messages.error(
+            request, _("%(service)s is no longer available.") % {"service": service}
+        )
         return redirect("storefront:catalog")
     context = _service_context(
         request, service, form=form, date_text=request.POST.get("date", ""), added=added
@@ -287,7 +305,9 @@ def cart_remove(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
         services.remove_from_cart(cart=cart, item_id=item_id)
     except services.StorefrontError as exc:
         return _cart_response(request, changed=False, error=exc.message)
-    return _cart_response(request, changed=True, success=_("The puja was removed from your cart."))
+    return _cart_response(
+        request, changed=True, success=_("The puja was removed from your cart.")
+    )
 
 
 @require_POST
@@ -307,13 +327,17 @@ def cart_change(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
         )
     except services.StorefrontError as exc:
         return _cart_response(request, changed=False, error=exc.message)
-    return _cart_response(request, changed=True, success=_("Your booking date and slot were updated."))
+    return _cart_response(
+        request, changed=True, success=_("Your booking date and slot were updated.")
+    )
 
 
 @require_GET
 def cart_item_slots(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     cart = _live_cart_or_404(request)
-    item = get_object_or_404(CartItem.objects.select_related("slot"), pk=item_id, cart=cart)
+    item = get_object_or_404(
+        CartItem.objects.select_related("slot"), pk=item_id, cart=cart
+    )
     date, availability, date_error = _slots_for(request.GET.get("date", ""))
     context = {
         "item": item,
@@ -336,14 +360,22 @@ def promo_apply(request: HtmxHttpRequest) -> HttpResponse:
         )
     if cart is None:
         return _cart_response(
-            request, changed=False, error=_("Add a puja to your cart before applying a promo code.")
+            request,
+            changed=False,
+            error=_("Add a puja to your cart before applying a promo code."),
         )
     try:
-        promo = services.apply_promo(cart=cart, code=form.cleaned_data["code"], user=request.user)
+        promo = services.apply_promo(
+            cart=cart, code=form.cleaned_data["code"], user=request.user
+        )
     except services.StorefrontError as exc:
-        return _cart_response(request, changed=False, error=exc.message, promo_form=form)
+        return _cart_response(
+            request, changed=False, error=exc.message, promo_form=form
+        )
     return _cart_response(
-        request, changed=True, success=_("Promo code %(code)s applied.") % {"code": promo.code}
+        request,
+        changed=True,
+        success=_("Promo code %(code)s applied.") % {"code": promo.code},
     )
 
 
@@ -354,7 +386,9 @@ def promo_remove(request: HtmxHttpRequest) -> HttpResponse:
         services.remove_promo(cart=cart)
     except services.StorefrontError as exc:
         return _cart_response(request, changed=False, error=exc.message)
-    return _cart_response(request, changed=True, success=_("The promo code was removed."))
+    return _cart_response(
+        request, changed=True, success=_("The promo code was removed.")
+    )
 
 
 @require_GET
@@ -376,7 +410,11 @@ def _next_url(request, default):
 
 def _login_keeping_cart(request, user):
     # The session key rotates at login(), so the anonymous cart is found first.
-    session_cart = None if request.user.is_authenticated else services.get_cart_for_request(request)
+    session_cart = (
+        None
+        if request.user.is_authenticated
+        else services.get_cart_for_request(request)
+    )
     login(request, user, backend="storefront.auth_backends.EmailOrUsernameBackend")
     services.merge_session_cart(session_cart=session_cart, user=user)
 
@@ -388,12 +426,16 @@ def signup(request: HtmxHttpRequest) -> HttpResponse:
         if form.is_valid():
             user = form.save()
             _login_keeping_cart(request, user)
-            messages.success(request, _("Welcome to OkPuja, %(name)s!") % {"name": user.first_name})
+            messages.success(
+                request, _("Welcome to OkPuja, %(name)s!") % {"name": user.first_name}
+            )
             return redirect(_next_url(request, "storefront:catalog"))
     else:
         form = SignupForm()
     return render(
-        request, "storefront/signup.html", {"form": form, "next": request.GET.get("next", "")}
+        request,
+        "storefront/signup.html",
+        {"form": form, "next": request.GET.get("next", "")},
     )
 
 
@@ -433,8 +475,12 @@ def address_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def address_form(request: HtmxHttpRequest, address_id: int | None = None) -> HttpResponse:
-    address = _own_address(request, address_id) if address_id else Address(user=request.user)
+def address_form(
+    request: HtmxHttpRequest, address_id: int | None = None
+) -> HttpResponse:
+    address = (
+        _own_address(request, address_id) if address_id else Address(user=request.user)
+    )
     if request.method == "POST":
         form = AddressForm(request.POST, instance=address)
         if form.is_valid():
@@ -468,4 +514,3 @@ def address_make_default(request: HtmxHttpRequest, address_id: int) -> HttpRespo
     services.set_default_address(address=_own_address(request, address_id))
     messages.success(request, _("Default address updated."))
     return redirect("storefront:addresses")
-

@@ -27,7 +27,10 @@ def test_signup_normalises_phone_and_email_and_logs_in(client):
     assert response.status_code == 302
     user = User.objects.get()
     assert (user.email, user.phone, user.first_name, user.last_name) == (
-        "ravi@example.in", "+919876543210", "Ravi", "Kumar",
+        "ravi@example.in",
+        "+919876543210",
+        "Ravi",
+        "Kumar",
     )
     assert client.session["_auth_user_id"] == str(user.pk)
 
@@ -51,7 +54,9 @@ def test_signup_rejects_bad_input(client, data, message):
 
 def test_signup_refuses_existing_email_any_case(client):
     factories.make_user(email="ravi@example.in")
-    response = client.post(reverse("storefront:signup"), signup_data(email="RAVI@example.in"))
+    response = client.post(
+        reverse("storefront:signup"), signup_data(email="RAVI@example.in")
+    )
     assert "already exists" in response.content.decode()
     assert User.objects.count() == 1
 
@@ -60,14 +65,21 @@ def test_login_with_email_honours_safe_next_only(client):
     factories.make_user(email="asha@example.in", password="pw-for-tests-123")
     response = client.post(
         reverse("storefront:login"),
-        {"username": "ASHA@example.in", "password": "pw-for-tests-123", "next": "/cart/"},
+        {
+            "username": "ASHA@example.in",
+            "password": "pw-for-tests-123",
+            "next": "/cart/",
+        },
     )
     assert response["Location"] == "/cart/"
     client.post(reverse("storefront:logout"))
     response = client.post(
         reverse("storefront:login"),
-        {"username": "asha@example.in", "password": "pw-for-tests-123",
-         "next": "https://evil.example/"},
+        {
+            "username": "asha@example.in",
+            "password": "pw-for-tests-123",
+            "next": "https://evil.example/",
+        },
     )
     assert response["Location"] == reverse("storefront:catalog")
 
@@ -93,7 +105,8 @@ def test_logout_is_post_only(client):
 
 def _anonymous_add(client, package, date, slot):
     client.post(
-        reverse("storefront:cart-add"), {"package": package.pk, "date": str(date), "slot": slot.pk}
+        reverse("storefront:cart-add"),
+        {"package": package.pk, "date": str(date), "slot": slot.pk},
     )
 
 
@@ -108,10 +121,14 @@ def test_login_merges_the_anonymous_cart_keeping_duplicates_once(client):
     anonymous_cart = Cart.objects.get(user__isnull=True)
 
     client.post(
-        reverse("storefront:login"), {"username": "asha@example.in", "password": "pw-for-tests-123"}
+        reverse("storefront:login"),
+        {"username": "asha@example.in", "password": "pw-for-tests-123"},
     )
-    assert sorted(CartItem.objects.filter(cart=user_cart).values_list("package_id", flat=True)) == [
-        shared.pk, extra.pk,
+    assert sorted(
+        CartItem.objects.filter(cart=user_cart).values_list("package_id", flat=True)
+    ) == [
+        shared.pk,
+        extra.pk,
     ]
     anonymous_cart.refresh_from_db()
     assert anonymous_cart.status == Cart.Status.MERGED
@@ -131,7 +148,9 @@ def test_signup_keeps_the_anonymous_cart(client):
 
 def test_password_reset_sends_a_working_link(client):
     factories.make_user(email="asha@example.in")
-    response = client.post(reverse("storefront:password_reset"), {"email": "asha@example.in"})
+    response = client.post(
+        reverse("storefront:password_reset"), {"email": "asha@example.in"}
+    )
     assert response["Location"] == reverse("storefront:password_reset_done")
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
@@ -143,7 +162,9 @@ def test_password_reset_sends_a_working_link(client):
 
 
 def test_password_reset_for_unknown_email_sends_nothing(client):
-    response = client.post(reverse("storefront:password_reset"), {"email": "who@example.in"})
+    response = client.post(
+        reverse("storefront:password_reset"), {"email": "who@example.in"}
+    )
     assert response.status_code == 302
     assert mail.outbox == []
 
@@ -183,14 +204,20 @@ def test_add_first_address_becomes_default_with_normalised_phone(client, custome
     response = client.post(reverse("storefront:address-add"), address_data())
     assert response["Location"] == reverse("storefront:addresses")
     address = Address.objects.get()
-    assert (address.user, address.phone, address.is_default) == (customer, "+919876543210", True)
+    assert (address.user, address.phone, address.is_default) == (
+        customer,
+        "+919876543210",
+        True,
+    )
     html = client.get(reverse("storefront:addresses")).content.decode()
     assert "+91 98765 43210" in html and "Default" in html
 
 
 def test_second_address_can_take_over_default(client, customer):
     first = factories.make_address(user=customer)
-    client.post(reverse("storefront:address-add"), address_data(is_default="on", city="Nashik"))
+    client.post(
+        reverse("storefront:address-add"), address_data(is_default="on", city="Nashik")
+    )
     second = Address.objects.get(city="Nashik")
     first.refresh_from_db()
     assert (first.is_default, second.is_default) == (False, True)
@@ -204,7 +231,8 @@ def test_edit_and_delete(client, customer):
     address = factories.make_address(user=customer)
     other = factories.make_address(user=customer, is_default=False, city="Mysuru")
     response = client.post(
-        reverse("storefront:address-edit", args=[address.pk]), address_data(city="Nagpur")
+        reverse("storefront:address-edit", args=[address.pk]),
+        address_data(city="Nagpur"),
     )
     assert response.status_code == 302
     address.refresh_from_db()
@@ -236,12 +264,21 @@ def test_bad_address_input(client, customer, data, message):
 def test_someone_elses_address_is_404(client, customer):
     theirs = factories.make_address(user=factories.make_user(), city="Chennai")
     for name in ("address-edit",):
-        assert client.get(reverse(f"storefront:{name}", args=[theirs.pk])).status_code == 404
-        assert client.post(
-            reverse(f"storefront:{name}", args=[theirs.pk]), address_data()
-        ).status_code == 404
+        assert (
+            client.get(reverse(f"storefront:{name}", args=[theirs.pk])).status_code
+            == 404
+        )
+        assert (
+            client.post(
+                reverse(f"storefront:{name}", args=[theirs.pk]), address_data()
+            ).status_code
+            == 404
+        )
     for name in ("address-delete", "address-default"):
-        assert client.post(reverse(f"storefront:{name}", args=[theirs.pk])).status_code == 404
+        assert (
+            client.post(reverse(f"storefront:{name}", args=[theirs.pk])).status_code
+            == 404
+        )
     theirs.refresh_from_db()
     assert theirs.city == "Chennai" and theirs.is_default
 
@@ -249,4 +286,3 @@ def test_someone_elses_address_is_404(client, customer):
 def test_address_form_offers_every_state_and_ut(client, customer):
     html = client.get(reverse("storefront:address-add")).content.decode()
     assert "Andaman and Nicobar Islands" in html and "West Bengal" in html
-

@@ -19,21 +19,33 @@ def catalog():
     )
     factories.make_package(service=ganesh_puja, price_paise=110100, language="hi")
     factories.make_package(
-        service=ganesh_puja, tier=Package.Tier.PREMIUM, price_paise=510100, language="ta"
+        service=ganesh_puja,
+        tier=Package.Tier.PREMIUM,
+        price_paise=510100,
+        language="ta",
     )
     homam = factories.make_service(
-        category=havan, title="Ganapati Homam", kind=Service.Kind.TEMPLE,
+        category=havan,
+        title="Ganapati Homam",
+        kind=Service.Kind.TEMPLE,
         summary="Fire ritual.",
     )
     factories.make_package(service=homam, price_paise=310100, language="en")
     online = factories.make_service(
-        category=havan, title="Gayatri Havan", kind=Service.Kind.ONLINE, summary="Online."
+        category=havan,
+        title="Gayatri Havan",
+        kind=Service.Kind.ONLINE,
+        summary="Online.",
     )
     factories.make_package(service=online, price_paise=50100, language="hi")
     # Never listed: inactive service, service with only inactive packages.
-    hidden = factories.make_service(category=ganesh, title="Hidden Ganesh", is_active=False)
+    hidden = factories.make_service(
+        category=ganesh, title="Hidden Ganesh", is_active=False
+    )
     factories.make_package(service=hidden)
-    no_packages = factories.make_service(category=ganesh, title="Ganesh Without Packages")
+    no_packages = factories.make_service(
+        category=ganesh, title="Ganesh Without Packages"
+    )
     factories.make_package(service=no_packages, is_active=False)
     return {"ganesh": ganesh_puja, "homam": homam, "online": online}
 
@@ -108,12 +120,16 @@ def test_search_of_exactly_100_characters_is_accepted(client, catalog):
     assert response.context["notes"] == []
 
 
-@pytest.mark.parametrize(("page", "expected"), [("abc", 1), ("0", 2), ("99", 2), ("2", 2)])
+@pytest.mark.parametrize(
+    ("page", "expected"), [("abc", 1), ("0", 2), ("99", 2), ("2", 2)]
+)
 def test_bad_page_falls_back_to_first_or_last(client, page, expected):
     service = factories.make_service()
     factories.make_package(service=service)
     for _n in range(13):
-        factories.make_package(service=factories.make_service(category=service.category))
+        factories.make_package(
+            service=factories.make_service(category=service.category)
+        )
     response = client.get(URL, {"page": page})
     assert response.status_code == 200
     assert response.context["page"].number == (1 if page == "abc" else expected)

@@ -69,10 +69,14 @@ def test_unknown_or_inactive_service_is_404(client, slug):
     inactive = factories.make_service(is_active=False)
     slug = inactive.slug if slug == "inactive" else slug
     assert client.get(reverse("storefront:service", args=[slug])).status_code == 404
-    assert client.get(reverse("storefront:service-slots", args=[slug])).status_code == 404
+    assert (
+        client.get(reverse("storefront:service-slots", args=[slug])).status_code == 404
+    )
 
 
-def test_slots_fragment_shows_free_priests_and_full_slots(client, service, package, slot):
+def test_slots_fragment_shows_free_priests_and_full_slots(
+    client, service, package, slot
+):
     evening = factories.make_slot(start=datetime.time(18, 0), capacity=4)
     SlotCapacityOverride.objects.create(date=day(3), slot=evening, capacity=0)
     url = reverse("storefront:service-slots", args=[service.slug])
@@ -100,7 +104,9 @@ def test_service_page_accepts_date_without_javascript(client, service, package, 
         ("2026-02-30", "valid date"),
     ],
 )
-def test_bad_dates_give_an_inline_message(client, service, package, slot, date, message):
+def test_bad_dates_give_an_inline_message(
+    client, service, package, slot, date, message
+):
     url = reverse("storefront:service-slots", args=[service.slug])
     response = client.get(url, {"date": date}, **HTMX)
     assert response.status_code == 200
@@ -142,7 +148,9 @@ def test_add_without_javascript_redirects_to_cart_with_message(client, package, 
         ({"slot": ""}, "Please choose a time slot"),
     ],
 )
-def test_bad_add_input_gives_message_and_saves_nothing(client, package, slot, change, message):
+def test_bad_add_input_gives_message_and_saves_nothing(
+    client, package, slot, change, message
+):
     for extra in (HTMX, {}):
         response = add(client, package, day(2), slot, data=change, **extra)
         assert response.status_code == 200
@@ -153,13 +161,16 @@ def test_bad_add_input_gives_message_and_saves_nothing(client, package, slot, ch
 @pytest.mark.parametrize("package_id", ["999999", "abc", ""])
 def test_tampered_package_is_404(client, slot, package_id):
     response = client.post(
-        reverse("storefront:cart-add"), {"package": package_id, "date": str(day(2)), "slot": slot.pk}
+        reverse("storefront:cart-add"),
+        {"package": package_id, "date": str(day(2)), "slot": slot.pk},
     )
     assert response.status_code == 404
     assert cart_lines() == []
 
 
-def test_inactive_package_inactive_slot_full_slot_and_duplicate(client, service, package, slot):
+def test_inactive_package_inactive_slot_full_slot_and_duplicate(
+    client, service, package, slot
+):
     inactive = factories.make_package(service=service, language="en", is_active=False)
     response = add(client, inactive, day(2), slot, **HTMX)
     assert "is no longer available" in response.content.decode()
@@ -232,17 +243,33 @@ def test_remove_line_with_htmx(client, cart_with_line):
 def test_remove_line_without_javascript_redirects(client, cart_with_line):
     item = cart_with_line.items.get()
     response = client.post(reverse("storefront:cart-remove", args=[item.pk]))
-    assert response.status_code == 302 and response["Location"] == reverse("storefront:cart")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "storefront:cart"
+    )
 
 
 def test_someone_elses_line_is_404(client, package, slot, cart_with_line):
-    other = factories.make_cart(session_key="someone-else", items=[(package, day(20), slot)])
+    other = factories.make_cart(
+        session_key="someone-else", items=[(package, day(20), slot)]
+    )
     item = other.items.get()
-    assert client.post(reverse("storefront:cart-remove", args=[item.pk])).status_code == 404
-    assert client.post(
-        reverse("storefront:cart-change", args=[item.pk]), {"date": str(day(21)), "slot": slot.pk}
-    ).status_code == 404
-    assert client.get(reverse("storefront:cart-item-slots", args=[item.pk]), **HTMX).status_code == 404
+    assert (
+        client.post(reverse("storefront:cart-remove", args=[item.pk])).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("storefront:cart-change", args=[item.pk]),
+            {"date": str(day(21)), "slot": slot.pk},
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            reverse("storefront:cart-item-slots", args=[item.pk]), **HTMX
+        ).status_code
+        == 404
+    )
     assert other.items.count() == 1
 
 
@@ -277,7 +304,9 @@ def test_change_line_in_place(client, cart_with_line, slot):
 def test_bad_change_keeps_the_line(client, cart_with_line, slot, data, message):
     item = cart_with_line.items.get()
     post = {"date": str(day(12)), "slot": slot.pk, **data}
-    response = client.post(reverse("storefront:cart-change", args=[item.pk]), post, **HTMX)
+    response = client.post(
+        reverse("storefront:cart-change", args=[item.pk]), post, **HTMX
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert cart_lines() == [(item.package_id, day(11), slot.pk)]
@@ -290,12 +319,17 @@ def test_line_slots_fragment(client, cart_with_line):
     html = response.content.decode()
     assert html.lstrip().startswith(f'<div class="col-sm-5" id="line-slots-{item.pk}"')
     assert "3 free" in html
-    assert "from tomorrow onwards" in client.get(url, {"date": "2026-11-30"}, **HTMX).content.decode()
+    assert (
+        "from tomorrow onwards"
+        in client.get(url, {"date": "2026-11-30"}, **HTMX).content.decode()
+    )
 
 
 def test_promo_apply_changes_totals_and_remove(client, cart_with_line):
     factories.make_promo(code="FIRSTPUJA", percent=10, max_discount_paise=50000)
-    response = client.post(reverse("storefront:promo-apply"), {"code": "firstpuja"}, **HTMX)
+    response = client.post(
+        reverse("storefront:promo-apply"), {"code": "firstpuja"}, **HTMX
+    )
     html = response.content.decode()
     assert "Promo code FIRSTPUJA applied" in html
     assert "Discount (FIRSTPUJA)" in html and "−₹150.10" in html
@@ -320,11 +354,15 @@ def test_promo_apply_changes_totals_and_remove(client, cart_with_line):
         ("OLD", "has expired"),
     ],
 )
-def test_promo_errors_are_shown_and_nothing_saved(client, cart_with_line, code, message):
+def test_promo_errors_are_shown_and_nothing_saved(
+    client, cart_with_line, code, message
+):
     factories.make_promo(code="BIGORDER", min_order_paise=500000)
     factories.make_promo(code="OLD", valid_until=NOW - datetime.timedelta(days=1))
     for extra in (HTMX, {"follow": True}):
-        response = client.post(reverse("storefront:promo-apply"), {"code": code}, **extra)
+        response = client.post(
+            reverse("storefront:promo-apply"), {"code": code}, **extra
+        )
         assert response.status_code == 200
         assert message in response.content.decode()
     cart_with_line.refresh_from_db()
@@ -333,7 +371,9 @@ def test_promo_errors_are_shown_and_nothing_saved(client, cart_with_line, code, 
 
 def test_promo_without_cart(client):
     factories.make_promo(code="FLAT200")
-    response = client.post(reverse("storefront:promo-apply"), {"code": "FLAT200"}, **HTMX)
+    response = client.post(
+        reverse("storefront:promo-apply"), {"code": "FLAT200"}, **HTMX
+    )
     assert "Add a puja to your cart" in response.content.decode()
     assert not Cart.objects.exists()
 

@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from checkout.models import Payment, SlotHold
 from storefront import services
-from storefront.models import Cart, CartItem, PromoCode, PromoRedemption, SlotCapacityOverride
+from storefront.models import (
+    Cart,
+    CartItem,
+    PromoCode,
+    PromoRedemption,
+    SlotCapacityOverride,
+)
 from tests import factories
 
 IST = zoneinfo.ZoneInfo("Asia/Kolkata")
@@ -28,7 +34,11 @@ def test_default_capacity_is_the_slots_own():
     slot = factories.make_slot(capacity=4)
     date = factories.booking_date(5)
     availability = availability_of(date, slot)
-    assert (availability.capacity, availability.taken, availability.remaining) == (4, 0, 4)
+    assert (availability.capacity, availability.taken, availability.remaining) == (
+        4,
+        0,
+        4,
+    )
     assert not availability.is_full
 
 
@@ -47,7 +57,9 @@ def test_per_slot_override_beats_whole_day_override():
 def test_blackout_closes_every_slot():
     slot = factories.make_slot(capacity=4)
     date = factories.booking_date(5)
-    SlotCapacityOverride.objects.create(date=date, slot=None, capacity=0, reason="Festival")
+    SlotCapacityOverride.objects.create(
+        date=date, slot=None, capacity=0, reason="Festival"
+    )
     assert availability_of(date, slot).is_full
 
 
@@ -85,7 +97,9 @@ def test_live_holds_and_bookings_take_capacity_expired_and_released_do_not():
     _hold(slot=slot, date=date, priests=1, state=SlotHold.State.HELD, expires_in=600)
     _hold(slot=slot, date=date, priests=2, state=SlotHold.State.HELD, expires_in=-1)
     _hold(slot=slot, date=date, priests=3, state=SlotHold.State.BOOKED, expires_in=-600)
-    _hold(slot=slot, date=date, priests=4, state=SlotHold.State.RELEASED, expires_in=600)
+    _hold(
+        slot=slot, date=date, priests=4, state=SlotHold.State.RELEASED, expires_in=600
+    )
     availability = availability_of(date, slot)
     assert availability.taken == 1 + 3
     assert availability.remaining == 6
@@ -110,7 +124,9 @@ def test_booking_window_is_tomorrow_to_90_days_in_india_late_at_night():
         services.validate_booking_date(datetime.date(2027, 3, 2))  # +91
 
 
-@time_machine.travel(datetime.datetime(2026, 12, 1, 18, 45, tzinfo=datetime.UTC), tick=False)
+@time_machine.travel(
+    datetime.datetime(2026, 12, 1, 18, 45, tzinfo=datetime.UTC), tick=False
+)
 def test_booking_window_moves_at_midnight_india_not_utc():
     # 18:45 UTC is 00:15 IST on 2 December.
     first, _last = services.bookable_date_range()
@@ -139,7 +155,11 @@ def test_flat_discount_above_subtotal_gives_total_zero():
     cart.promo = promo
     cart.save()
     totals = services.cart_totals(cart=cart)
-    assert (totals.subtotal_paise, totals.discount_paise, totals.total_paise) == (50100, 50100, 0)
+    assert (totals.subtotal_paise, totals.discount_paise, totals.total_paise) == (
+        50100,
+        50100,
+        0,
+    )
 
 
 def test_min_order_boundary_is_inclusive():
@@ -151,28 +171,42 @@ def test_min_order_boundary_is_inclusive():
 
 def test_validity_window_boundaries():
     now = timezone.now()
-    promo = factories.make_promo(valid_from=now, valid_until=now + datetime.timedelta(days=1))
+    promo = factories.make_promo(
+        valid_from=now, valid_until=now + datetime.timedelta(days=1)
+    )
     services.check_promo(promo=promo, subtotal_paise=100000, now=now)
     with pytest.raises(services.PromoError, match="valid from"):
         services.check_promo(
             promo=promo, subtotal_paise=100000, now=now - datetime.timedelta(seconds=1)
         )
     services.check_promo(
-        promo=promo, subtotal_paise=100000, now=now + datetime.timedelta(days=1, seconds=-1)
+        promo=promo,
+        subtotal_paise=100000,
+        now=now + datetime.timedelta(days=1, seconds=-1),
     )
     with pytest.raises(services.PromoError, match="expired"):
-        services.check_promo(promo=promo, subtotal_paise=100000, now=now + datetime.timedelta(days=1))
+        services.check_promo(
+            promo=promo, subtotal_paise=100000, now=now + datetime.timedelta(days=1)
+        )
 
 
 def test_usage_limit_and_per_customer_limit():
     promo = factories.make_promo(usage_limit=2, per_customer_limit=1)
-    asha, ravi, meera = factories.make_user(), factories.make_user(), factories.make_user()
+    asha, ravi, meera = (
+        factories.make_user(),
+        factories.make_user(),
+        factories.make_user(),
+    )
     services.check_promo(promo=promo, subtotal_paise=100000, user=asha)
-    PromoRedemption.objects.create(promo=promo, user=asha, reference="BK-1", discount_paise=1)
+    PromoRedemption.objects.create(
+        promo=promo, user=asha, reference="BK-1", discount_paise=1
+    )
     with pytest.raises(services.PromoError, match="already used"):
         services.check_promo(promo=promo, subtotal_paise=100000, user=asha)
     services.check_promo(promo=promo, subtotal_paise=100000, user=ravi)
-    PromoRedemption.objects.create(promo=promo, user=ravi, reference="BK-2", discount_paise=1)
+    PromoRedemption.objects.create(
+        promo=promo, user=ravi, reference="BK-2", discount_paise=1
+    )
     with pytest.raises(services.PromoError, match="fully used"):
         services.check_promo(promo=promo, subtotal_paise=100000, user=meera)
 
@@ -238,7 +272,10 @@ def test_remove_and_change(slot, package):
     cart = factories.make_cart(items=[(package, date, slot)])
     item = cart.items.get()
     moved = services.change_cart_item(
-        cart=cart, item_id=item.pk, date=date + datetime.timedelta(days=1), slot=other_slot
+        cart=cart,
+        item_id=item.pk,
+        date=date + datetime.timedelta(days=1),
+        slot=other_slot,
     )
     assert (moved.date, moved.slot) == (date + datetime.timedelta(days=1), other_slot)
     services.remove_from_cart(cart=cart, item_id=item.pk)
@@ -256,11 +293,17 @@ def test_frozen_cart_refuses_every_edit(slot, package):
     promo = factories.make_promo()
     edits = [
         lambda: services.add_to_cart(
-            cart=cart, package=package, date=date + datetime.timedelta(days=1), slot=slot
+            cart=cart,
+            package=package,
+            date=date + datetime.timedelta(days=1),
+            slot=slot,
         ),
         lambda: services.remove_from_cart(cart=cart, item_id=item.pk),
         lambda: services.change_cart_item(
-            cart=cart, item_id=item.pk, date=date + datetime.timedelta(days=2), slot=slot
+            cart=cart,
+            item_id=item.pk,
+            date=date + datetime.timedelta(days=2),
+            slot=slot,
         ),
         lambda: services.apply_promo(cart=cart, code=promo.code),
         lambda: services.remove_promo(cart=cart),

@@ -1,0 +1,101 @@
+"""Query counts are pinned and do not grow with the number of services or lines."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from storefront.models import Package
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def make_services(n, category):
+    for i in range(n):
+        service = factories.make_service(category=category)
+        factories.make_package(service=service, language="hi", price_paise=50100 + i)
+        factories.make_package(
+            service=service, tier=Package.Tier.PREMIUM, language="ta"
+        )
+
+
+# Anonymous visitor without a session: categories, count, page, prefetched packages.
+CATALOG_QUERIES = 4
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_catalog_queries_do_not_grow_with_services(
+    client, django_assert_num_queries, n
+):
+    make_services(n, factories.make_category())
+    with django_assert_num_queries(CATALOG_QUERIES):
+        response = client.get(reverse("storefront:catalog"), {"sort": "price"})
+    assert len(response.context["page"].object_list) == (10 if n == 10 else 12)
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_catalog_fragment_with_filters(client, django_assert_num_queries, n):
+    make_services(n, factories.make_category(slug="ganesh"))
+    with django_assert_num_queries(CATALOG_QUERIES):
+        client.get(
+            reverse("storefront:catalog"),
+            {"category": "ganesh", "language": "ta", "q": "test puja", "page": "2"},
+            HTTP_HX_REQUEST="true",
+        )
+
+
+@pytest.mark.parametrize("packages", [1, 9])
+def test_service_page_queries(client, django_assert_num_queries, packages):
+    service = factories.make_service()
+    for i in range(packages):
+        factories.make_package(
+            service=service,
+            tier=list(Package.Tier)[i % 3],
+            language=["hi", "en", "ta"][i // 3],
+        )
+    for hour in (6, 8, 10, 12, 16, 18):
+        factories.make_slot(start=datetime.time(hour, 0))
+    date = factories.booking_date(5)
+    # service, packages, slots, overrides, holds
+    with django_assert_num_queries(5):
+        client.get(service.get_absolute_url(), {"date": str(date)})
+
+
+@pytest.mark.parametrize("lines", [1, 6])
+def test_cart_queries_do_not_grow_with_lines(client, django_assert_num_queries, lines):
+    slot = factories.make_slot()
+    package = factories.make_package()
+    for day in range(lines):
+        client.post(
+            reverse("storefront:cart-add"),
+            {
+                "package": package.pk,
+                "date": str(factories.booking_date(day + 2)),
+                "slot": slot.pk,
+            },
+        )
+    client.get(reverse("storefront:catalog"))  # consume the flash messages
+    # session, cart, lines, promo (none), active slots, messages none
+    with django_assert_num_queries(4):
+        response = client.get(reverse("storefront:cart"))
+    assert len(response.context["totals"].lines) == lines
+
+
+def test_cart_badge_is_one_query_for_a_visitor_with_a_session(
+    client, django_assert_num_queries
+):
+    slot = factories.make_slot()
+    package = factories.make_package()
+    client.post(
+        reverse("storefront:cart-add"),
+        {
+            "package": package.pk,
+            "date": str(factories.booking_date(2)),
+            "slot": slot.pk,
+        },
+    )
+    client.get(reverse("storefront:catalog"))
+    with django_assert_num_queries(2):  # session + badge count
+        response = client.get(reverse("storefront:cart-badge"))
+    assert ">1<" in response.content.decode()
