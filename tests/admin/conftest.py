@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import TestCase
 from django.utils import timezone
 
 from checkout import services
@@ -98,7 +99,9 @@ class Shop:
         """Pay on the sandbox and settle through ``sync_payment``; return the booking."""
         payment = self.start(**kwargs)
         sandbox.settle(payment.merchant_order_id, "pay_upi")
-        payment = services.sync_payment(payment=payment, source="test")
+        # Run the after-commit work (the confirmation email) as a real commit would.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            payment = services.sync_payment(payment=payment, source="test")
         assert payment.status == Payment.Status.SUCCESS, payment.failure_reason
         return Booking.objects.select_related("payment", "user").get(payment=payment)
 
