@@ -296,6 +296,9 @@ def _create_gateway_order(payment: Payment) -> Payment:
             payment.gateway_order_id = created.order_id or ""
             payment.gateway_state = created.state or "PENDING"
             payment.page_url = created.redirect_url or ""
+            # PhonePe has just told us the order's state: the confirm page's
+            # poll need not ask again within the next few seconds.
+            payment.last_checked_at = timezone.now()
             if created.expire_at:
                 payment.expires_at = created.expire_at
                 payment.hold_until = created.expire_at + datetime.timedelta(

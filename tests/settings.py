@@ -24,7 +24,12 @@ LOGGING["loggers"]["checkout"]["level"] = "WARNING"  # noqa: F405
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory, so live-server threads and concurrency
     # tests get real separate connections and SQLite's own locking.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    # One file per test process, so parallel runs do not share it.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"okpuja-test-{os.getpid()}.sqlite3")
+    }
 
 # Serve static files from the finders (no collectstatic in tests).
 WHITENOISE_AUTOREFRESH = True

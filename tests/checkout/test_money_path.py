@@ -152,6 +152,10 @@ def test_redirect_before_webhook(phonepe, shop, client):
     phonepe.set_faults(order=payment.merchant_order_id, webhook_delay=30)
     phonepe.settle(payment.merchant_order_id, "pay_upi")
     client.force_login(payment.user)
+    # The customer comes back from PhonePe a little later.
+    Payment.objects.filter(pk=payment.pk).update(
+        last_checked_at=timezone.now() - datetime.timedelta(seconds=10)
+    )
 
     response = client.get(
         f"/confirmbooking/?order={payment.merchant_order_id}", HTTP_HX_REQUEST="true"

@@ -86,6 +86,7 @@ def test_confirm_page_failed_offers_try_again(phonepe, client):
     shop = Shop()
     payment = shop.start()
     phonepe.settle(payment.merchant_order_id, "decline", error_code="PAYMENT_ERROR")
+    Payment.objects.filter(pk=payment.pk).update(last_checked_at=None)
     client.force_login(payment.user)
     response = client.get(confirm_url(payment), HTTP_HX_REQUEST="true")
     html = response.content.decode()
@@ -98,6 +99,10 @@ def test_poll_asks_phonepe_at_most_once_per_interval(phonepe, client):
     shop = Shop()
     payment = shop.start()
     client.force_login(payment.user)
+    # Creating the order counts as a check: no gateway call right after it.
+    client.get(confirm_url(payment), HTTP_HX_REQUEST="true")
+    assert phonepe.stats()["calls"]["status"] == 0
+    Payment.objects.filter(pk=payment.pk).update(last_checked_at=None)
     before = phonepe.stats()["calls"]["status"]
     for _ in range(5):
         client.get(confirm_url(payment), HTTP_HX_REQUEST="true")
