@@ -1,7 +1,14 @@
 from django.conf import settings
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, new_method_proxy
 
 from storefront.models import Cart, CartItem
+
+
+class LazyCount(SimpleLazyObject):
+    """A number computed on first use; works with ``pluralize`` and arithmetic."""
+
+    __int__ = new_method_proxy(int)
+    __float__ = new_method_proxy(float)
 
 
 def _cart_count(request) -> int:
@@ -32,5 +39,5 @@ def site(request):
     return {
         "SITE_URL": settings.SITE_URL,
         "DEBUG": settings.DEBUG,
-        "cart_count": SimpleLazyObject(lambda: _cart_count(request)),
+        "cart_count": LazyCount(lambda: _cart_count(request)),
     }
