@@ -673,6 +673,17 @@ class BookingAdmin(admin.ModelAdmin):
             Booking.objects.select_related("user", "payment", "assigned_priest"),
             pk=unquote(object_id),
         )
+        if booking.status not in OPEN_BOOKING_STATES:
+            self.message_user(
+                request,
+                _("%(book_id)s is %(status)s; it cannot be cancelled.")
+                % {
+                    "book_id": booking.book_id,
+                    "status": booking.get_status_display().lower(),
+                },
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(self._change_url(booking))
         refundable = services.refundable_paise(booking.payment)
         if request.method == "POST":
             form = CancelBookingForm(request.POST, refundable_paise=refundable)

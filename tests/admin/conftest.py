@@ -58,7 +58,9 @@ class Staff:
         self.priest2 = self._staff(
             "pandit.iyer", groups[PRIESTS], first_name="Venkatesh", last_name="Iyer"
         )
-        self.customer = factories.make_user(email="devotee@example.in", password=PASSWORD)
+        self.customer = factories.make_user(
+            email="devotee@example.in", password=PASSWORD
+        )
         self.superuser = factories.make_user(
             email="root@okpuja.in", password=PASSWORD, is_staff=True, is_superuser=True
         )
@@ -91,7 +93,8 @@ class Shop:
         user = factories.make_user(email=email)
         address = factories.make_address(user=user)
         cart = factories.make_cart(
-            user=user, items=[(self.package, factories.booking_date(days_ahead), self.slot)]
+            user=user,
+            items=[(self.package, factories.booking_date(days_ahead), self.slot)],
         )
         return services.start_payment(cart=cart, user=user, address=address)
 
@@ -116,7 +119,9 @@ def paid_booking(shop, phonepe):
     return shop.paid_booking(phonepe)
 
 
-def make_bookings_fast(*, count, service_title="Ganesh Puja", days_ahead=5, **booking_extra):
+def make_bookings_fast(
+    *, count, service_title="Ganesh Puja", days_ahead=5, **booking_extra
+):
     """Create paid bookings straight in the database (for list and query-count tests)."""
     user = factories.make_user()
     package = factories.make_package()
@@ -141,7 +146,11 @@ def make_bookings_fast(*, count, service_title="Ganesh Puja", days_ahead=5, **bo
             user=user,
             subtotal_paise=150100,
             total_paise=150100,
-            address={"full_name": "Asha", "phone": "+919876543210", "lines": ["MG Road"]},
+            address={
+                "full_name": "Asha",
+                "phone": "+919876543210",
+                "lines": ["MG Road"],
+            },
             first_date=date,
             book_id=f"BK-F{stamp:03d}{n:04d}"[:11],
             **booking_extra,

@@ -59,7 +59,9 @@ def test_assign_priest_on_the_intermediate_page(
     url = reverse("admin:checkout_booking_assign") + f"?ids={paid_booking.pk}"
     page = client.get(url)
     assert page.status_code == 200
-    choices = [str(choice) for _value, choice in page.context["form"].fields["priest"].choices]
+    choices = [
+        str(choice) for _value, choice in page.context["form"].fields["priest"].choices
+    ]
     assert any("Ramesh Sharma" in c for c in choices)
     assert not any(staff.ops.email in c for c in choices)  # only the Priests group
 
@@ -75,7 +77,11 @@ def test_assign_priest_on_the_intermediate_page(
     assert paid_booking.status == Booking.Status.ASSIGNED
     assert paid_booking.assigned_priest == staff.priest
     [entry] = admin_audit(paid_booking, "booking.priest_assigned")
-    assert (entry.actor, entry.from_state, entry.to_state) == (staff.ops, "confirmed", "assigned")
+    assert (entry.actor, entry.from_state, entry.to_state) == (
+        staff.ops,
+        "confirmed",
+        "assigned",
+    )
     recipients = sorted(message.to[0] for message in mailoutbox)
     assert recipients == sorted([paid_booking.user.email, staff.priest.email])
     customer_mail = next(m for m in mailoutbox if m.to == [paid_booking.user.email])
@@ -99,7 +105,9 @@ def test_assign_rejects_a_non_priest(client, staff, paid_booking, mailoutbox):
     assert paid_booking.assigned_priest is None
     assert mailoutbox == []
     with pytest.raises(CheckoutError):
-        operations.assign_priest(booking=paid_booking, priest=staff.ops, actor=staff.ops)
+        operations.assign_priest(
+            booking=paid_booking, priest=staff.ops, actor=staff.ops
+        )
 
 
 def test_assign_action_from_the_list_goes_to_the_intermediate_page(client, staff):
@@ -107,7 +115,10 @@ def test_assign_action_from_the_list_goes_to_the_intermediate_page(client, staff
     client.force_login(staff.ops)
     response = client.post(
         reverse("admin:checkout_booking_changelist"),
-        {"action": "assign_priest_action", "_selected_action": [b.pk for b in bookings]},
+        {
+            "action": "assign_priest_action",
+            "_selected_action": [b.pk for b in bookings],
+        },
     )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:checkout_booking_assign"))
@@ -127,7 +138,9 @@ def test_assign_action_from_the_list_goes_to_the_intermediate_page(client, staff
 def test_reassign_changes_the_priest_and_same_priest_is_refused(staff, paid_booking):
     operations.assign_priest(booking=paid_booking, priest=staff.priest, actor=staff.ops)
     with pytest.raises(CheckoutError, match="already assigned"):
-        operations.assign_priest(booking=paid_booking, priest=staff.priest, actor=staff.ops)
+        operations.assign_priest(
+            booking=paid_booking, priest=staff.priest, actor=staff.ops
+        )
     booking = operations.assign_priest(
         booking=paid_booking, priest=staff.priest2, actor=staff.ops
     )
@@ -137,7 +150,9 @@ def test_reassign_changes_the_priest_and_same_priest_is_refused(staff, paid_book
 
 def test_mark_completed_button(client, staff, paid_booking):
     client.force_login(staff.ops)
-    response = client.post(reverse("admin:checkout_booking_complete", args=[paid_booking.pk]))
+    response = client.post(
+        reverse("admin:checkout_booking_complete", args=[paid_booking.pk])
+    )
     assert response.status_code == 302
     paid_booking.refresh_from_db()
     assert paid_booking.status == Booking.Status.COMPLETED
@@ -184,7 +199,9 @@ def test_transitions_not_allowed(staff, status, operation):
         "assign": lambda: operations.assign_priest(
             booking=booking, priest=staff.priest, actor=staff.ops
         ),
-        "complete": lambda: operations.complete_booking(booking=booking, actor=staff.ops),
+        "complete": lambda: operations.complete_booking(
+            booking=booking, actor=staff.ops
+        ),
         "cancel": lambda: operations.cancel_booking(
             booking=booking, actor=staff.ops, refund_paise=0, reason="test"
         ),
@@ -199,7 +216,9 @@ def test_transitions_not_allowed(staff, status, operation):
 def test_resend_confirmation_sends_one_more_email(
     client, staff, paid_booking, mailoutbox, django_capture_on_commit_callbacks
 ):
-    confirmations = [m for m in mailoutbox if m.subject.startswith("Your puja is booked")]
+    confirmations = [
+        m for m in mailoutbox if m.subject.startswith("Your puja is booked")
+    ]
     assert len(confirmations) == 1  # the one the payment sent
     client.force_login(staff.support)
     with django_capture_on_commit_callbacks(execute=True):
@@ -207,7 +226,9 @@ def test_resend_confirmation_sends_one_more_email(
             reverse("admin:checkout_booking_resend", args=[paid_booking.pk])
         )
     assert response.status_code == 302
-    confirmations = [m for m in mailoutbox if m.subject.startswith("Your puja is booked")]
+    confirmations = [
+        m for m in mailoutbox if m.subject.startswith("Your puja is booked")
+    ]
     assert len(confirmations) == 2
     assert confirmations[-1].to == [paid_booking.user.email]
     [entry] = admin_audit(paid_booking, "booking.confirmation_resent")
@@ -234,9 +255,9 @@ def test_cancel_without_refund_releases_the_slot(
     assert response.status_code == 302
     paid_booking.refresh_from_db()
     assert paid_booking.status == Booking.Status.CANCELLED
-    assert set(SlotHold.objects.filter(booking=paid_booking).values_list("state", flat=True)) == {
-        SlotHold.State.RELEASED
-    }
+    assert set(
+        SlotHold.objects.filter(booking=paid_booking).values_list("state", flat=True)
+    ) == {SlotHold.State.RELEASED}
     assert not paid_booking.refunds.exists()
     [entry] = admin_audit(paid_booking, "booking.cancelled")
     assert "next year" in entry.message and entry.actor == staff.ops
@@ -247,7 +268,9 @@ def test_csv_export_of_the_filtered_list(client, staff):
     make_bookings_fast(count=3, service_title="Ganesh Puja")
     make_bookings_fast(count=2, service_title="=HYPERLINK(evil)", status="completed")
     client.force_login(staff.ops)
-    response = client.get(reverse("admin:checkout_booking_export") + "?status=completed")
+    response = client.get(
+        reverse("admin:checkout_booking_export") + "?status=completed"
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv"
     assert "attachment;" in response["Content-Disposition"]

@@ -35,12 +35,15 @@ def page_url(name, booking):
         "index": reverse("admin:index"),
         "booking_list": reverse("admin:checkout_booking_changelist"),
         "booking_detail": reverse("admin:checkout_booking_change", args=[booking.pk]),
-        "booking_assign": reverse("admin:checkout_booking_assign") + f"?ids={booking.pk}",
+        "booking_assign": reverse("admin:checkout_booking_assign")
+        + f"?ids={booking.pk}",
         "booking_cancel": reverse("admin:checkout_booking_cancel", args=[booking.pk]),
         "booking_export": reverse("admin:checkout_booking_export"),
         "booking_add": reverse("admin:checkout_booking_add"),
         "payment_list": reverse("admin:checkout_payment_changelist"),
-        "payment_detail": reverse("admin:checkout_payment_change", args=[booking.payment_id]),
+        "payment_detail": reverse(
+            "admin:checkout_payment_change", args=[booking.payment_id]
+        ),
         "refund_list": reverse("admin:checkout_refund_changelist"),
         "webhook_list": reverse("admin:checkout_webhookdelivery_changelist"),
         "audit_list": reverse("admin:checkout_auditentry_changelist"),
@@ -58,7 +61,9 @@ def login_as(client, staff, role):
 def assert_answer(response, expected):
     if expected == "login":
         assert response.status_code == 302, response
-        assert response["Location"].startswith(reverse("admin:login")), response["Location"]
+        assert response["Location"].startswith(reverse("admin:login")), response[
+            "Location"
+        ]
     else:
         assert response.status_code == expected, (response.status_code, expected)
 
@@ -89,7 +94,9 @@ POSTS = {
 
 @pytest.mark.parametrize("button", list(POSTS))
 @pytest.mark.parametrize("role", ROLES)
-def test_booking_buttons_check_permissions(client, staff, booking, role, button, mailoutbox):
+def test_booking_buttons_check_permissions(
+    client, staff, booking, role, button, mailoutbox
+):
     login_as(client, staff, role)
     url_name, answers = POSTS[button]
     expected = answers[ROLES.index(role)]
@@ -111,7 +118,9 @@ def test_booking_buttons_refuse_get(client, staff, booking):
 
 
 @pytest.mark.parametrize("role", ["support", "priest"])
-def test_intermediate_pages_refuse_posts_without_permission(client, staff, booking, role):
+def test_intermediate_pages_refuse_posts_without_permission(
+    client, staff, booking, role
+):
     client.force_login(staff.role(role))
     assign = client.post(
         reverse("admin:checkout_booking_assign"),
@@ -132,7 +141,10 @@ def test_intermediate_pages_refuse_posts_without_permission(client, staff, booki
 def actions_offered(client, url):
     response = client.get(url)
     assert response.status_code == 200
-    return {choice for choice, _label in response.context["action_form"].fields["action"].choices}
+    return {
+        choice
+        for choice, _label in response.context["action_form"].fields["action"].choices
+    }
 
 
 def test_actions_offered_per_role(client, staff, booking):
@@ -154,13 +166,18 @@ def test_actions_offered_per_role(client, staff, booking):
     client.force_login(staff.support)
     assert actions_offered(client, bookings) == {"", "resend_confirmation_action"}
     response = client.get(payments)
-    assert "action_form" not in response.context or response.context["action_form"] is None
+    assert (
+        "action_form" not in response.context or response.context["action_form"] is None
+    )
 
 
 @pytest.mark.parametrize(
-    "action", ["complete_action", "cancel_action", "assign_priest_action", "export_csv_action"]
+    "action",
+    ["complete_action", "cancel_action", "assign_priest_action", "export_csv_action"],
 )
-def test_support_cannot_run_operations_actions_by_posting(client, staff, booking, action):
+def test_support_cannot_run_operations_actions_by_posting(
+    client, staff, booking, action
+):
     client.force_login(staff.support)
     response = client.post(
         reverse("admin:checkout_booking_changelist"),
