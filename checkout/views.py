@@ -133,6 +133,8 @@ def confirm_booking(request):
         response = render(request, "checkout/confirm.html#booking-status", context)
         if context["state"] != "pending":
             response.status_code = HttpResponseStopPolling.status_code
+            # The cart was converted or unfrozen: refresh the header badge.
+            response["HX-Trigger"] = "cartChanged"
         return response
     return render(request, "checkout/confirm.html", context)
 

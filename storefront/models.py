@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from storefront.india import INDIAN_STATES, PIN_VALIDATOR
+from storefront.india import INDIAN_STATES, PIN_VALIDATOR, format_mobile
 
 
 class User(AbstractUser):
@@ -333,7 +333,7 @@ class Address(models.Model):
         if self.landmark:
             lines.append(f"Near {self.landmark}")
         lines.append(f"{self.city}, {self.get_state_display()} {self.pincode}")
-        lines.append(self.phone)
+        lines.append(format_mobile(self.phone))
         return lines
 
     def snapshot(self):
