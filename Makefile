@@ -27,6 +27,7 @@ install: $(STAMP)
 run: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo_data
+	DJANGO_DEBUG=true $(BIN)/python manage.py create_demo_staff
 	@echo
 	@echo "  OkPuja:            http://127.0.0.1:8000/"
 	@echo "  Admin:             http://127.0.0.1:8000/admin/"
