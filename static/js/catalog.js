@@ -1,10 +1,16 @@
 // Catalog enhancements (the page works without them).
 (function () {
-  // On small screens start with the filters folded away; the search box stays.
+  // Fold the filters away on small screens; the search box stays visible.
   var details = document.getElementById("more-filters");
-  if (details && window.matchMedia("(max-width: 991.98px)").matches) {
-    details.removeAttribute("open");
+  var small = window.matchMedia("(max-width: 991.98px)");
+  function fit() {
+    if (!details) return;
+    if (small.matches) details.removeAttribute("open");
+    else details.setAttribute("open", "");
   }
+  fit();
+  small.addEventListener("change", fit);
+
   // Keep pushed URLs short: leave out empty filters.
   document.addEventListener("htmx:configRequest", function (event) {
     if (!event.detail.elt || event.detail.elt.id !== "catalog-filters") return;
