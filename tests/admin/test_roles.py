@@ -1,0 +1,82 @@
+"""Staff groups, the demo staff command and staff amounts typed in rupees."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from checkout import operations
+from checkout.roles import GROUP_PERMISSIONS, ensure_staff_groups
+from checkout.services import CheckoutError
+from storefront.models import User
+
+
+@pytest.mark.django_db
+def test_migration_created_the_groups_with_their_permissions():
+    for name, perms in GROUP_PERMISSIONS.items():
+        group = Group.objects.get(name=name)
+        got = {
+            f"{app}.{codename}"
+            for app, codename in group.permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        }
+        assert got == set(perms), name
+
+
+@pytest.mark.django_db
+def test_ensure_staff_groups_repairs_and_is_idempotent():
+    Group.objects.get(name="Support").permissions.clear()
+    ensure_staff_groups()
+    ensure_staff_groups()
+    assert Group.objects.filter(name__in=GROUP_PERMISSIONS).count() == 3
+    assert Group.objects.get(name="Support").permissions.count() == 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [True, False])
+def test_create_demo_staff_is_idempotent(settings, capsys, debug):
+    settings.DEBUG = debug
+    call_command("create_demo_staff")
+    call_command("create_demo_staff")
+    out = capsys.readouterr().out
+    assert ("ops12345" in out) is debug
+    ops = User.objects.get(email="ops@okpuja.in")
+    assert ops.is_staff and not ops.is_superuser
+    assert ops.check_password("ops12345")
+    assert list(ops.groups.values_list("name", flat=True)) == ["Operations"]
+    assert User.objects.get(email="support@okpuja.in").has_perm(
+        "checkout.resend_confirmation"
+    )
+    assert not User.objects.get(email="support@okpuja.in").has_perm(
+        "checkout.cancel_booking"
+    )
+    for email in ("pandit.sharma@okpuja.in", "pandit.iyer@okpuja.in"):
+        priest = User.objects.get(email=email)
+        assert priest.is_staff and priest.check_password("priest12345")
+        assert operations.is_priest(priest)
+        assert not priest.get_all_permissions()
+    assert User.objects.filter(email__endswith="@okpuja.in").count() == 4
+
+
+@pytest.mark.parametrize(
+    "typed,paise",
+    [
+        ("1499.50", 149950),
+        ("1499.5", 149950),
+        ("₹1,499.50", 149950),
+        (" 2100 ", 210000),
+        ("0", 0),
+        ("0.01", 1),
+        ("99999.99", 9999999),
+    ],
+)
+def test_rupees_to_paise_is_exact(typed, paise):
+    assert operations.parse_rupees(typed) == paise
+
+
+@pytest.mark.parametrize(
+    "typed", ["-1", "-0.50", "1.234", "1e3", "abc", "", "1.", ".5", "NaN"]
+)
+def test_rupees_rejects_bad_amounts(typed):
+    with pytest.raises(CheckoutError):
+        operations.parse_rupees(typed)
