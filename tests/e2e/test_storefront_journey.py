@@ -92,6 +92,10 @@ def test_browse_filter_book_and_apply_promo(live_server, page, shop, screenshot)
     page.get_by_label("Category").select_option("ganesh")
     expect(page.locator("#results article")).to_have_count(2)
     expect(page).to_have_url(re.compile(r"category=ganesh"))
+    chips = page.get_by_role("navigation", name="Categories")
+    expect(chips.get_by_role("link", name="Ganesh Puja")).to_have_attribute(
+        "aria-current", "page"
+    )
     assert page.evaluate("window.__sameDocument") is True
 
     # Open the service.

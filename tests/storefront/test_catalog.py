@@ -150,7 +150,9 @@ def test_htmx_request_gets_only_the_results_fragment(client, catalog):
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="results"')
     assert "<html" not in html and "catalog-filters" not in html
-    assert "Gayatri Havan" in html and "Ganesh Puja" not in html
+    assert "Gayatri Havan" in html and "Ganesh Puja</a></h3>" not in html
+    # The category chips follow out of band.
+    assert 'id="category-strip" hx-swap-oob="true"' in html
 
 
 def test_full_page_has_progressive_filter_form(client, catalog):
