@@ -138,14 +138,24 @@ def slot_availability(
 
 
 def check_slot_has_room(
-    *, date: datetime.date, slot: TimeSlot, priests: int, exclude_payment_id=None
+    *,
+    date: datetime.date,
+    slot: TimeSlot,
+    priests: int,
+    exclude_payment_id=None,
+    in_cart: int = 0,
 ) -> None:
-    """Raise SlotUnavailableError unless ``priests`` more fit into the slot."""
+    """Raise SlotUnavailableError unless ``priests`` more fit into the slot.
+
+    ``in_cart`` priests of the same slot are already in the customer's cart;
+    they count against the capacity and are left out of the "N free" message.
+    """
     (availability,) = slot_availability(
         date=date, slots=[slot], exclude_payment_id=exclude_payment_id
     )
-    if availability.remaining < priests:
-        if availability.remaining == 0:
+    free = max(availability.remaining - in_cart, 0)
+    if free < priests:
+        if free == 0:
             message = _("The %(slot)s slot on %(date)s is full. Please pick another slot.")
         else:
             message = _(
@@ -154,7 +164,7 @@ def check_slot_has_room(
             )
         raise SlotUnavailableError(
             message
-            % {"slot": slot.display, "date": date.strftime("%d %b %Y"), "left": availability.remaining}
+            % {"slot": slot.display, "date": date.strftime("%d %b %Y"), "left": free}
         )
 
 
@@ -312,7 +322,7 @@ def _check_line(cart: Cart, *, package: Package, date, slot: TimeSlot, exclude_i
     if not slot.is_active:
         raise SlotUnavailableError(_("That time slot is not offered. Please pick another slot."))
     in_cart = _priests_in_cart(cart, date=date, slot=slot, exclude_item_id=exclude_item_id)
-    check_slot_has_room(date=date, slot=slot, priests=package.priest_count + in_cart)
+    check_slot_has_room(date=date, slot=slot, priests=package.priest_count, in_cart=in_cart)
 
 
 def get_cart_for_request(request, *, create=False) -> Cart | None:
