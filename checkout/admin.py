@@ -24,6 +24,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -352,6 +353,8 @@ class BookingAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "first_date"
     ordering = ("-created_at",)
+    # The site's booking page is the customer's own; staff stay in the admin.
+    view_on_site = False
     list_per_page = 50
     inlines = [BookingItemInline]
     actions = [
@@ -502,13 +505,12 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description=_("address"))
     def address_display(self, booking):
         address = booking.address or {}
-        lines = address.get("lines") or []
-        return format_html(
-            "{}<br>{}<br>{}",
+        lines = address.get("lines") or [
             address.get("full_name", ""),
             format_mobile(address.get("phone", "")),
-            format_html_join(", ", "{}", ((line,) for line in lines)),
-        )
+        ]
+        # The snapshot's lines already hold the name and the mobile number.
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     @admin.display(description=_("amount"))
     def amount_breakdown(self, booking):

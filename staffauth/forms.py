@@ -40,7 +40,9 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
             raise ValidationError(
                 self.error_messages["throttled"],
                 code="throttled",
-                params={"minutes": ngettext("%d minute", "%d minutes", minutes) % minutes},
+                params={
+                    "minutes": ngettext("%d minute", "%d minutes", minutes) % minutes
+                },
             )
         try:
             cleaned = super().clean()

@@ -65,7 +65,9 @@ def locked_until(*, username, ip, now=None):
 def record_failure(*, username, ip, now=None):
     now = now or timezone.now()
     FailedLogin.objects.create(
-        username_lower=(username or "").strip().lower()[:254], ip=ip or None, created_at=now
+        username_lower=(username or "").strip().lower()[:254],
+        ip=ip or None,
+        created_at=now,
     )
     FailedLogin.objects.filter(created_at__lt=now - KEEP).delete()
 

@@ -32,18 +32,28 @@ def with_refunds(bookings):
 @pytest.mark.parametrize("rows", [20, 200])
 @pytest.mark.parametrize(
     "query",
-    ["", "?status=open", "?when=upcoming&assigned=no", "?q=customer", "?service=1"],
+    [
+        "",
+        "?status=open",
+        "?when=upcoming&assigned=no",
+        "?q=customer",
+        "?service={service}",
+    ],
 )
 def test_booking_changelist_queries(
     client, staff, django_assert_num_queries, rows, query
 ):
     bookings = make_bookings_fast(count=rows)
     with_refunds(bookings)
+    service_id = bookings[0].items.get().package.service_id
     client.force_login(staff.ops)
-    url = reverse("admin:checkout_booking_changelist") + query
+    url = reverse("admin:checkout_booking_changelist") + query.format(
+        service=service_id
+    )
     with django_assert_num_queries(BOOKING_LIST_QUERIES):
         response = client.get(url)
     assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == min(rows, 50)
 
 
 @pytest.mark.parametrize("rows", [20, 200])
