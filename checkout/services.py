@@ -29,6 +29,7 @@ from checkout.models import (
     Refund,
     SlotHold,
     WebhookDelivery,
+    new_book_id,
 )
 from storefront import services as storefront_services
 from storefront.india import format_rupees
@@ -556,10 +557,19 @@ def _settle_success(*, payment, status, source, actor):
     return None, refund.pk
 
 
+def _unused_book_id():
+    """Return a new BK- id not yet taken (the unique constraint backs this up)."""
+    while True:
+        book_id = new_book_id()
+        if not Booking.objects.filter(book_id=book_id).exists():
+            return book_id
+
+
 def _create_booking(*, payment, source):
     snapshot = payment.snapshot
     lines = snapshot["lines"]
     booking = Booking.objects.create(
+        book_id=_unused_book_id(),
         payment=payment,
         user_id=payment.user_id,
         subtotal_paise=snapshot["subtotal_paise"],
