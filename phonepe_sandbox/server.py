@@ -321,9 +321,20 @@ class Handler(BaseHTTPRequestHandler):
 
 def serve(config):
     """Run the sandbox until SIGINT or SIGTERM; return the process exit code."""
-    server = SandboxServer(config)
+    holder = {}
+
+    def stop(signum, _frame):
+        log(f"received signal {signum}, shutting down")
+        server = holder.get("server")
+        if server is None:
+            raise SystemExit(0)
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    # Installed first: a SIGINT inherited as "ignored" would otherwise be lost at start-up.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server = holder["server"] = SandboxServer(config)
     server.store.start_background()
-    host, port = server.server_address[:2]
     print(f"PhonePe sandbox listening on {server.root_url}/apis/pg-sandbox", flush=True)
     log(
         f"merchant {config.merchant_id}, client {config.client_id}, webhooks to "
@@ -331,13 +342,6 @@ def serve(config):
         f"{'ON' if config.enable_test_controls else 'off'}"
         + (f", state file {config.state_file}" if config.state_file else "")
     )
-
-    def stop(signum, _frame):
-        log(f"received signal {signum}, shutting down")
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
