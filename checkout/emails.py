@@ -12,7 +12,8 @@ from checkout.models import Booking, Payment, Refund
 logger = logging.getLogger("checkout")
 
 
-def _send(*, to, subject, template, context):
+def send_templated_email(*, to, subject, template, context):
+    """Send checkout/emails/<template>.txt with its .html alternative."""
     context = {**context, "SITE_URL": settings.SITE_URL}
     text = render_to_string(f"checkout/emails/{template}.txt", context)
     html = render_to_string(f"checkout/emails/{template}.html", context)
@@ -38,7 +39,7 @@ def send_booking_confirmation(*, booking_id, force=False):
         .get(pk=booking_id)
     )
     try:
-        _send(
+        send_templated_email(
             to=booking.user.email,
             subject=f"Your puja is booked: {booking.book_id}",
             template="booking_confirmed",
@@ -55,7 +56,7 @@ def send_booking_confirmation(*, booking_id, force=False):
 def send_payment_failed(*, payment_id):
     payment = Payment.objects.select_related("user").get(pk=payment_id)
     try:
-        _send(
+        send_templated_email(
             to=payment.user.email,
             subject="Your OkPuja payment did not go through",
             template="payment_failed",
@@ -68,7 +69,7 @@ def send_payment_failed(*, payment_id):
 def send_refund_started(*, refund_id):
     refund = Refund.objects.select_related("payment__user", "booking").get(pk=refund_id)
     try:
-        _send(
+        send_templated_email(
             to=refund.payment.user.email,
             subject="Your OkPuja refund has started",
             template="refund_started",

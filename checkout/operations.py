@@ -17,10 +17,7 @@ import logging
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from checkout import emails, phonepe, services
@@ -351,15 +348,6 @@ def replay_webhook(*, delivery: WebhookDelivery, actor) -> services.WebhookResul
 # Emails ---------------------------------------------------------------------
 
 
-def _send(*, to, subject, template, context):
-    context = {**context, "SITE_URL": settings.SITE_URL}
-    text = render_to_string(f"checkout/emails/{template}.txt", context)
-    html = render_to_string(f"checkout/emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
-    message.attach_alternative(html, "text/html")
-    message.send()
-
-
 def send_priest_assigned(*, booking_id):
     """Tell the customer who their priest is, and the priest where to go."""
     booking = (
@@ -386,6 +374,6 @@ def send_priest_assigned(*, booking_id):
         if not to:
             continue
         try:
-            _send(to=to, subject=subject, template=template, context=context)
+            emails.send_templated_email(to=to, subject=subject, template=template, context=context)
         except Exception:
             logger.exception("Could not send %s for %s", template, booking)

@@ -108,7 +108,7 @@ def make_address(*, user, is_default=True, **extra):
         "phone": "+919876543210",
         "line1": "Flat 12, Shanti Apartments, MG Road",
         "line2": "Indiranagar",
-        "landmark": "Near Ganesh Temple",
+        "landmark": "Ganesh Temple",
         "city": "Bengaluru",
         "state": "KA",
         "pincode": "560038",
