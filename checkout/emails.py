@@ -77,3 +77,17 @@ def send_refund_started(*, refund_id):
         )
     except Exception:
         logger.exception("Could not send the refund email for %s", refund)
+
+
+def send_booking_cancelled(*, booking_id):
+    """Tell the customer their booking was cancelled (when no refund email goes out)."""
+    booking = Booking.objects.select_related("user").get(pk=booking_id)
+    try:
+        send_templated_email(
+            to=booking.user.email,
+            subject=f"Your booking {booking.book_id} was cancelled",
+            template="booking_cancelled",
+            context={"booking": booking, "items": list(booking.items.all())},
+        )
+    except Exception:
+        logger.exception("Could not send the cancellation email for %s", booking)

@@ -207,6 +207,12 @@ def cancel_booking(*, booking: Booking, actor, refund_paise: int, reason: str):
             payload={"refund_paise": refund_paise, "reason": reason},
             actor=actor,
         )
+        if not refund_paise:
+            # With a refund, the refund-started email tells the customer instead.
+            booking_id = booking.pk
+            transaction.on_commit(
+                lambda: emails.send_booking_cancelled(booking_id=booking_id)
+            )
     refund = None
     if refund_paise:
         try:

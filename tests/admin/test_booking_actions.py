@@ -261,7 +261,10 @@ def test_cancel_without_refund_releases_the_slot(
     assert not paid_booking.refunds.exists()
     [entry] = admin_audit(paid_booking, "booking.cancelled")
     assert "next year" in entry.message and entry.actor == staff.ops
-    assert mailoutbox == []
+    assert [m.subject for m in mailoutbox] == [
+        f"Your booking {paid_booking.book_id} was cancelled"
+    ]
+    assert mailoutbox[0].to == [paid_booking.user.email]
 
 
 def test_csv_export_of_the_filtered_list(client, staff):
