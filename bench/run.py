@@ -79,16 +79,34 @@ def main():
         "PYTHONPATH": str(ROOT),
     }
     python = sys.executable
-    for command in (["migrate", "--noinput"], ["load_demo_data"], ["collectstatic", "--noinput"]):
+    for command in (
+        ["migrate", "--noinput"],
+        ["load_demo_data"],
+        ["collectstatic", "--noinput"],
+    ):
         subprocess.run(
-            [python, "manage.py", *command], cwd=ROOT, env=env,
-            check=True, stdout=subprocess.DEVNULL,
+            [python, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
     port = free_port()
     server = subprocess.Popen(
-        [python, "-m", "gunicorn", "storefront.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "storefront.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -108,10 +126,14 @@ def main():
         }
         rows = []
         for name, path in pages.items():
-            result = measure(base + path, total=args.requests, concurrency=args.concurrency)
+            result = measure(
+                base + path, total=args.requests, concurrency=args.concurrency
+            )
             rows.append((name, result))
-            print(f"{name:40} {result['rps']:8.1f} req/s  p50 {result['p50']:6.1f} ms  "
-                  f"p95 {result['p95']:6.1f} ms  errors {result['errors']}")
+            print(
+                f"{name:40} {result['rps']:8.1f} req/s  p50 {result['p50']:6.1f} ms  "
+                f"p95 {result['p95']:6.1f} ms  errors {result['errors']}"
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -37,7 +37,9 @@ class Payment(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
     )
-    cart = models.ForeignKey("storefront.Cart", on_delete=models.PROTECT, related_name="payments")
+    cart = models.ForeignKey(
+        "storefront.Cart", on_delete=models.PROTECT, related_name="payments"
+    )
     amount_paise = models.PositiveIntegerField()
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -63,7 +65,8 @@ class Payment(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount_paise__gte=100), name="payment_amount_at_least_one_rupee"
+                condition=Q(amount_paise__gte=100),
+                name="payment_amount_at_least_one_rupee",
             ),
         ]
         permissions = [
@@ -91,7 +94,8 @@ class SlotHoldQuerySet(models.QuerySet):
         """Holds that take capacity: booked, or held and not yet lapsed."""
         now = now or timezone.now()
         return self.filter(
-            Q(state=SlotHold.State.BOOKED) | Q(state=SlotHold.State.HELD, expires_at__gt=now)
+            Q(state=SlotHold.State.BOOKED)
+            | Q(state=SlotHold.State.HELD, expires_at__gt=now)
         )
 
 
@@ -105,7 +109,11 @@ class SlotHold(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="holds")
     booking = models.ForeignKey(
-        "Booking", null=True, blank=True, on_delete=models.SET_NULL, related_name="holds"
+        "Booking",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="holds",
     )
     date = models.DateField()
     slot = models.ForeignKey("storefront.TimeSlot", on_delete=models.PROTECT)
@@ -130,8 +138,12 @@ class Booking(models.Model):
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    book_id = models.CharField(max_length=11, unique=True, default=new_book_id, editable=False)
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="booking")
+    book_id = models.CharField(
+        max_length=11, unique=True, default=new_book_id, editable=False
+    )
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="booking"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
     )
@@ -159,7 +171,9 @@ class Booking(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(total_paise=models.F("subtotal_paise") - models.F("discount_paise")),
+                condition=Q(
+                    total_paise=models.F("subtotal_paise") - models.F("discount_paise")
+                ),
                 name="booking_total_is_subtotal_minus_discount",
             ),
         ]
@@ -215,7 +229,9 @@ class Refund(models.Model):
     merchant_refund_id = models.CharField(
         max_length=63, unique=True, validators=[MERCHANT_ORDER_ID_VALIDATOR]
     )
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds"
+    )
     booking = models.ForeignKey(
         Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
     )
@@ -228,7 +244,10 @@ class Refund(models.Model):
     gateway_refund_id = models.CharField(max_length=64, blank=True)
     last_error = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -238,7 +257,8 @@ class Refund(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount_paise__gte=100), name="refund_amount_at_least_one_rupee"
+                condition=Q(amount_paise__gte=100),
+                name="refund_amount_at_least_one_rupee",
             ),
         ]
 
@@ -247,7 +267,11 @@ class Refund(models.Model):
 
     @property
     def is_open(self):
-        return self.state in {self.State.REQUESTED, self.State.PENDING, self.State.CONFIRMED}
+        return self.state in {
+            self.State.REQUESTED,
+            self.State.PENDING,
+            self.State.CONFIRMED,
+        }
 
 
 class WebhookDelivery(models.Model):
@@ -291,18 +315,34 @@ class AuditEntry(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     source = models.CharField(max_length=40)
     action = models.CharField(max_length=60)
     payment = models.ForeignKey(
-        Payment, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+        Payment,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="audit_entries",
     )
     booking = models.ForeignKey(
-        Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+        Booking,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="audit_entries",
     )
     refund = models.ForeignKey(
-        Refund, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+        Refund,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="audit_entries",
     )
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, blank=True)

@@ -380,6 +380,8 @@ def send_priest_assigned(*, booking_id):
         if not to:
             continue
         try:
-            emails.send_templated_email(to=to, subject=subject, template=template, context=context)
+            emails.send_templated_email(
+                to=to, subject=subject, template=template, context=context
+            )
         except Exception:
             logger.exception("Could not send %s for %s", template, booking)

@@ -123,7 +123,9 @@ def _build_snapshot(*, cart, totals, address):
         "subtotal_paise": totals.subtotal_paise,
         "discount_paise": totals.discount_paise,
         "total_paise": totals.total_paise,
-        "promo_code": totals.promo.code if totals.promo and totals.discount_paise else "",
+        "promo_code": totals.promo.code
+        if totals.promo and totals.discount_paise
+        else "",
         "promo_id": totals.promo.pk if totals.promo and totals.discount_paise else None,
         "address": address.snapshot(),
     }
@@ -147,7 +149,9 @@ def _lock_slots(slot_ids):
     """
     return {
         slot.pk: slot
-        for slot in TimeSlot.objects.select_for_update().filter(pk__in=slot_ids).order_by("pk")
+        for slot in TimeSlot.objects.select_for_update()
+        .filter(pk__in=slot_ids)
+        .order_by("pk")
     }
 
 
@@ -163,7 +167,9 @@ def _validate_cart_for_payment(*, cart, user):
             raise CheckoutError(exc.message) from None
         if not item.slot.is_active:
             raise CheckoutError(
-                _("The %(slot)s slot is no longer offered. Please change it in your cart.")
+                _(
+                    "The %(slot)s slot is no longer offered. Please change it in your cart."
+                )
                 % {"slot": item.slot.display}
             )
     if totals.promo_error:
@@ -199,7 +205,9 @@ def start_payment(*, cart: Cart, user, address: Address) -> Payment:
             if payment is not None:
                 reuse = payment
             else:
-                raise CheckoutError(_("This cart is waiting for a payment. Please try again."))
+                raise CheckoutError(
+                    _("This cart is waiting for a payment. Please try again.")
+                )
         elif cart.status != Cart.Status.OPEN:
             raise CheckoutError(_("This cart has already been booked."))
         else:
@@ -215,7 +223,9 @@ def start_payment(*, cart: Cart, user, address: Address) -> Payment:
                     )
                 except storefront_services.SlotUnavailableError as exc:
                     raise CheckoutError(exc.message) from None
-            expires_at = now + datetime.timedelta(seconds=settings.PHONEPE_ORDER_EXPIRE_AFTER)
+            expires_at = now + datetime.timedelta(
+                seconds=settings.PHONEPE_ORDER_EXPIRE_AFTER
+            )
             hold_until = expires_at + datetime.timedelta(
                 seconds=settings.CHECKOUT_HOLD_GRACE_SECONDS
             )
@@ -231,7 +241,10 @@ def start_payment(*, cart: Cart, user, address: Address) -> Payment:
             )
             SlotHold.objects.bulk_create(
                 SlotHold(
-                    payment=payment, date=date, slot_id=slot_id, priests=priests,
+                    payment=payment,
+                    date=date,
+                    slot_id=slot_id,
+                    priests=priests,
                     expires_at=hold_until,
                 )
                 for (date, slot_id), priests in needed.items()
@@ -249,11 +262,17 @@ def start_payment(*, cart: Cart, user, address: Address) -> Payment:
             )
     if reuse is not None:
         payment = reuse
-        if payment.page_url and payment.expires_at and payment.expires_at > timezone.now():
+        if (
+            payment.page_url
+            and payment.expires_at
+            and payment.expires_at > timezone.now()
+        ):
             return payment
         if payment.page_url:
             raise CheckoutError(
-                _("Your previous payment is still being confirmed. Please wait a minute.")
+                _(
+                    "Your previous payment is still being confirmed. Please wait a minute."
+                )
             )
     return _create_gateway_order(payment)
 
@@ -319,23 +338,33 @@ def _create_gateway_order(payment: Payment) -> Payment:
                 payload={
                     "orderId": created.order_id,
                     "state": created.state,
-                    "expireAt": created.expire_at.isoformat() if created.expire_at else None,
+                    "expireAt": created.expire_at.isoformat()
+                    if created.expire_at
+                    else None,
                 },
             )
     if not payment.page_url:
-        raise CheckoutError(_("This payment can no longer be continued. Please try again."))
+        raise CheckoutError(
+            _("This payment can no longer be continued. Please try again.")
+        )
     return payment
 
 
-def fail_payment(*, payment: Payment, source, reason, detail="", gateway_state="", payload=None):
+def fail_payment(
+    *, payment: Payment, source, reason, detail="", gateway_state="", payload=None
+):
     """Mark a pending payment failed, release its holds and unfreeze the cart."""
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if payment.status != Payment.Status.PENDING:
             return payment
         _fail_locked(
-            payment=payment, source=source, reason=reason, detail=detail,
-            gateway_state=gateway_state, payload=payload,
+            payment=payment,
+            source=source,
+            reason=reason,
+            detail=detail,
+            gateway_state=gateway_state,
+            payload=payload,
         )
     return payment
 
@@ -348,7 +377,9 @@ def _fail_locked(*, payment, source, reason, detail="", gateway_state="", payloa
         payment.gateway_state = gateway_state
     payment.next_check_at = None
     payment.save()
-    payment.holds.filter(state=SlotHold.State.HELD).update(state=SlotHold.State.RELEASED)
+    payment.holds.filter(state=SlotHold.State.HELD).update(
+        state=SlotHold.State.RELEASED
+    )
     _unfreeze_cart(payment)
     record_audit(
         source=source,
@@ -398,7 +429,9 @@ def sync_payment(*, payment: Payment, source: str, actor=None) -> Payment:
         status = phonepe.get_client().get_order_status(payment.merchant_order_id)
     except phonepe.PhonePeOrderNotFound:
         return _handle_unknown_order(payment=payment, source=source)
-    return apply_order_status(payment=payment, status=status, source=source, actor=actor)
+    return apply_order_status(
+        payment=payment, status=status, source=source, actor=actor
+    )
 
 
 def _handle_unknown_order(*, payment, source):
@@ -444,20 +477,29 @@ def apply_order_status(*, payment: Payment, status, source: str, actor=None) -> 
         elif status.is_failed:
             if payment.status == Payment.Status.PENDING:
                 code = status.error_code or ""
-                reason = FAILURE_MESSAGES.get(code, _("The payment did not go through."))
+                reason = FAILURE_MESSAGES.get(
+                    code, _("The payment did not go through.")
+                )
                 payment.gateway_error_code = code
                 _fail_locked(
-                    payment=payment, source=source, reason=reason,
+                    payment=payment,
+                    source=source,
+                    reason=reason,
                     detail=f"({code} {status.detailed_error_code or ''})".strip(),
-                    gateway_state=status.state, payload=payload,
+                    gateway_state=status.state,
+                    payload=payload,
                 )
             else:
                 payment.gateway_state = status.state
-                payment.save(update_fields=["gateway_state", "last_checked_at", "check_count"])
+                payment.save(
+                    update_fields=["gateway_state", "last_checked_at", "check_count"]
+                )
         else:
             payment.gateway_state = status.state or "PENDING"
-            if payment.status == Payment.Status.PENDING and payment.hold_until and (
-                now >= payment.hold_until
+            if (
+                payment.status == Payment.Status.PENDING
+                and payment.hold_until
+                and (now >= payment.hold_until)
             ):
                 _fail_locked(
                     payment=payment,
@@ -491,17 +533,24 @@ def _booking_blocker(*, payment, status):
         )
     cart = Cart.objects.select_for_update().get(pk=payment.cart_id)
     if cart.status == Cart.Status.CONVERTED:
-        return Refund.Reason.CART_CONVERTED, "The cart was already booked by another payment."
+        return (
+            Refund.Reason.CART_CONVERTED,
+            "The cart was already booked by another payment.",
+        )
     holds = list(payment.holds.all())
     now = timezone.now()
-    if all(hold.state == SlotHold.State.HELD and hold.expires_at > now for hold in holds):
+    if all(
+        hold.state == SlotHold.State.HELD and hold.expires_at > now for hold in holds
+    ):
         return None
     # The holds lapsed or were released: the slots are ours only if still free.
     slots = _lock_slots({hold.slot_id for hold in holds})
     for hold in holds:
         try:
             storefront_services.check_slot_has_room(
-                date=hold.date, slot=slots[hold.slot_id], priests=hold.priests,
+                date=hold.date,
+                slot=slots[hold.slot_id],
+                priests=hold.priests,
                 exclude_payment_id=payment.pk,
             )
         except storefront_services.SlotUnavailableError as exc:
@@ -535,7 +584,9 @@ def _settle_success(*, payment, status, source, actor):
     reason, detail = blocker
     payment.resolution = Payment.Resolution.REFUNDED
     payment.save()
-    payment.holds.exclude(state=SlotHold.State.RELEASED).update(state=SlotHold.State.RELEASED)
+    payment.holds.exclude(state=SlotHold.State.RELEASED).update(
+        state=SlotHold.State.RELEASED
+    )
     _unfreeze_cart(payment)
     refund = Refund.objects.create(
         merchant_refund_id=f"{payment.merchant_order_id}-AR"[:63],
@@ -620,7 +671,9 @@ def _create_booking(*, payment, source):
         message=f"Booking {booking.book_id} for {format_rupees(booking.total_paise)}.",
     )
     booking_id = booking.pk
-    transaction.on_commit(lambda: emails.send_booking_confirmation(booking_id=booking_id))
+    transaction.on_commit(
+        lambda: emails.send_booking_confirmation(booking_id=booking_id)
+    )
     return booking
 
 
@@ -630,9 +683,9 @@ def _create_booking(*, payment, source):
 def refundable_paise(payment: Payment) -> int:
     """Return how much of the payment has not been refunded (or asked to be)."""
     taken = (
-        payment.refunds.exclude(state=Refund.State.FAILED).aggregate(total=Sum("amount_paise"))[
-            "total"
-        ]
+        payment.refunds.exclude(state=Refund.State.FAILED).aggregate(
+            total=Sum("amount_paise")
+        )["total"]
         or 0
     )
     return max(payment.amount_paise - taken, 0)
@@ -650,7 +703,9 @@ def submit_refund(*, refund: Refund, source: str) -> Refund:
         )
     except phonepe.PhonePeRejected as exc:
         return _update_refund(
-            refund=refund, source=source, state=Refund.State.FAILED,
+            refund=refund,
+            source=source,
+            state=Refund.State.FAILED,
             error=f"{exc.code}: {exc.message}"[:255],
         )
     except phonepe.PhonePeError as exc:
@@ -661,7 +716,10 @@ def submit_refund(*, refund: Refund, source: str) -> Refund:
         return refund
     state = _refund_state(result.state) or Refund.State.PENDING
     return _update_refund(
-        refund=refund, source=source, state=state, gateway_refund_id=result.refund_id or "",
+        refund=refund,
+        source=source,
+        state=state,
+        gateway_refund_id=result.refund_id or "",
     )
 
 
@@ -676,8 +734,11 @@ def sync_refund(*, refund: Refund, source: str) -> Refund:
     if state is None:
         return refund
     return _update_refund(
-        refund=refund, source=source, state=state,
-        gateway_refund_id=status.refund_id or "", error=status.error_code or "",
+        refund=refund,
+        source=source,
+        state=state,
+        gateway_refund_id=status.refund_id or "",
+        error=status.error_code or "",
     )
 
 
@@ -704,7 +765,10 @@ def _update_refund(*, refund, source, state, gateway_refund_id="", error=""):
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         # States only move forward, whatever order the answers arrive in.
-        if _REFUND_ORDER[state] <= _REFUND_ORDER[refund.state] and state != refund.state:
+        if (
+            _REFUND_ORDER[state] <= _REFUND_ORDER[refund.state]
+            and state != refund.state
+        ):
             return refund
         if state == refund.state:
             if gateway_refund_id and not refund.gateway_refund_id:
@@ -731,7 +795,13 @@ def _update_refund(*, refund, source, state, gateway_refund_id="", error=""):
 
 
 def request_refund(
-    *, payment: Payment, amount_paise: int, reason, note="", booking=None, actor=None,
+    *,
+    payment: Payment,
+    amount_paise: int,
+    reason,
+    note="",
+    booking=None,
+    actor=None,
     source="admin",
 ) -> Refund:
     """Create a refund of ``amount_paise`` and send it to PhonePe. Moves money.
@@ -802,7 +872,9 @@ def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
     client = phonepe.get_client()
     if not client.is_valid_webhook_authorization(headers.get("Authorization")):
         return _finish_delivery(
-            delivery, WebhookDelivery.Outcome.UNAUTHENTICATED, 401,
+            delivery,
+            WebhookDelivery.Outcome.UNAUTHENTICATED,
+            401,
             "Authorization header missing or wrong.",
         )
     delivery.authenticated = True
@@ -810,32 +882,48 @@ def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
     return process_webhook_delivery(delivery=delivery)
 
 
-def process_webhook_delivery(*, delivery: WebhookDelivery, source="webhook") -> WebhookResult:
+def process_webhook_delivery(
+    *, delivery: WebhookDelivery, source="webhook"
+) -> WebhookResult:
     """Process a stored, authenticated delivery. Safe to run again (replay)."""
     if not delivery.authenticated:
         return _finish_delivery(
-            delivery, WebhookDelivery.Outcome.UNAUTHENTICATED, 401,
+            delivery,
+            WebhookDelivery.Outcome.UNAUTHENTICATED,
+            401,
             "Authorization header missing or wrong.",
         )
     try:
         event = phonepe.get_client().parse_webhook(delivery.body.encode("utf-8"))
     except phonepe.PhonePeMalformedWebhook as exc:
-        return _finish_delivery(delivery, WebhookDelivery.Outcome.MALFORMED, 400, str(exc))
+        return _finish_delivery(
+            delivery, WebhookDelivery.Outcome.MALFORMED, 400, str(exc)
+        )
     delivery.event = event.event[:64]
     delivery.merchant_order_id = (event.merchant_order_id or "")[:63]
     delivery.merchant_refund_id = (event.merchant_refund_id or "")[:63]
     try:
         if event.merchant_refund_id or event.event.startswith("pg.refund."):
-            refund = Refund.objects.filter(merchant_refund_id=event.merchant_refund_id).first()
+            refund = Refund.objects.filter(
+                merchant_refund_id=event.merchant_refund_id
+            ).first()
             if refund is None:
                 return _finish_delivery(
-                    delivery, WebhookDelivery.Outcome.UNKNOWN_ORDER, 200, "Unknown refund."
+                    delivery,
+                    WebhookDelivery.Outcome.UNKNOWN_ORDER,
+                    200,
+                    "Unknown refund.",
                 )
             refund = sync_refund(refund=refund, source=source)
             return _finish_delivery(
-                delivery, WebhookDelivery.Outcome.PROCESSED, 200, f"Refund {refund.state}."
+                delivery,
+                WebhookDelivery.Outcome.PROCESSED,
+                200,
+                f"Refund {refund.state}.",
             )
-        payment = Payment.objects.filter(merchant_order_id=event.merchant_order_id).first()
+        payment = Payment.objects.filter(
+            merchant_order_id=event.merchant_order_id
+        ).first()
         if payment is None:
             return _finish_delivery(
                 delivery, WebhookDelivery.Outcome.UNKNOWN_ORDER, 200, "Unknown order."
@@ -847,7 +935,10 @@ def process_webhook_delivery(*, delivery: WebhookDelivery, source="webhook") -> 
             else WebhookDelivery.Outcome.IGNORED
         )
         return _finish_delivery(
-            delivery, outcome, 200, f"Payment {payment.status} {payment.resolution}".strip()
+            delivery,
+            outcome,
+            200,
+            f"Payment {payment.status} {payment.resolution}".strip(),
         )
     except phonepe.PhonePeError as exc:
         return _finish_delivery(
@@ -876,15 +967,16 @@ def refresh_pending_payment(*, payment: Payment, source="poll") -> Payment:
     if not payment_can_change(payment) or payment.status != Payment.Status.PENDING:
         return payment
     now = timezone.now()
-    cutoff = now - datetime.timedelta(seconds=settings.CHECKOUT_GATEWAY_CHECK_MIN_SECONDS)
-    claimed = (
-        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING)
-        .filter(last_checked_at__isnull=True)
-        .update(last_checked_at=now)
-        or Payment.objects.filter(
-            pk=payment.pk, status=Payment.Status.PENDING, last_checked_at__lte=cutoff
-        ).update(last_checked_at=now)
+    cutoff = now - datetime.timedelta(
+        seconds=settings.CHECKOUT_GATEWAY_CHECK_MIN_SECONDS
     )
+    claimed = Payment.objects.filter(
+        pk=payment.pk, status=Payment.Status.PENDING
+    ).filter(last_checked_at__isnull=True).update(
+        last_checked_at=now
+    ) or Payment.objects.filter(
+        pk=payment.pk, status=Payment.Status.PENDING, last_checked_at__lte=cutoff
+    ).update(last_checked_at=now)
     if not claimed:
         return payment
     try:
@@ -898,14 +990,16 @@ def reconcile_due_payments(*, now=None, limit=100) -> dict:
     """Settle pending payments whose next check is due, and move open refunds."""
     now = now or timezone.now()
     counts = defaultdict(int)
-    due = Payment.objects.filter(status=Payment.Status.PENDING, next_check_at__lte=now).order_by(
-        "next_check_at"
-    )[:limit]
+    due = Payment.objects.filter(
+        status=Payment.Status.PENDING, next_check_at__lte=now
+    ).order_by("next_check_at")[:limit]
     for payment in due:
         try:
             payment = sync_payment(payment=payment, source="reconciler")
         except phonepe.PhonePeError as exc:
-            logger.warning("Reconciler could not reach PhonePe for %s: %s", payment, exc)
+            logger.warning(
+                "Reconciler could not reach PhonePe for %s: %s", payment, exc
+            )
             Payment.objects.filter(pk=payment.pk).update(
                 next_check_at=now + next_check_delay(payment.check_count + 1),
                 check_count=payment.check_count + 1,
@@ -928,7 +1022,11 @@ def reconcile_due_payments(*, now=None, limit=100) -> dict:
             continue
         counts["late_" + payment.status] += 1
     for refund in Refund.objects.filter(
-        state__in=[Refund.State.REQUESTED, Refund.State.PENDING, Refund.State.CONFIRMED],
+        state__in=[
+            Refund.State.REQUESTED,
+            Refund.State.PENDING,
+            Refund.State.CONFIRMED,
+        ],
         updated_at__lte=now - datetime.timedelta(seconds=5),
     )[:limit]:
         try:

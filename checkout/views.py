@@ -70,7 +70,9 @@ def pay(request):
         return redirect("storefront:cart")
     address_id = request.POST.get("address", "")
     if not address_id.isdigit():
-        messages.error(request, _("Please choose the address where the puja will happen."))
+        messages.error(
+            request, _("Please choose the address where the puja will happen.")
+        )
         return redirect("checkout:checkout")
     address = get_object_or_404(Address, pk=int(address_id), user=request.user)
     try:
@@ -89,7 +91,9 @@ def _see_other(url):
 
 
 def _payment_for_owner(request, merchant_order_id):
-    if not request.user.is_authenticated or not ORDER_ID_RE.match(merchant_order_id or ""):
+    if not request.user.is_authenticated or not ORDER_ID_RE.match(
+        merchant_order_id or ""
+    ):
         raise Http404(_("No such payment."))
     return get_object_or_404(
         Payment.objects.select_related("booking", "user"),
@@ -146,17 +150,28 @@ def my_bookings(request):
     today = timezone.localdate()
     bookings = list(
         Booking.objects.filter(user=request.user).prefetch_related(
-            Prefetch("items", queryset=BookingItem.objects.order_by("date", "slot__start_time"))
+            Prefetch(
+                "items",
+                queryset=BookingItem.objects.order_by("date", "slot__start_time"),
+            )
         )
     )
     upcoming = sorted(
-        (b for b in bookings if b.first_date >= today and b.status != Booking.Status.CANCELLED),
+        (
+            b
+            for b in bookings
+            if b.first_date >= today and b.status != Booking.Status.CANCELLED
+        ),
         key=lambda b: (b.first_date, b.created_at),
     )
     past = sorted(
-        (b for b in bookings if b not in upcoming), key=lambda b: b.first_date, reverse=True
+        (b for b in bookings if b not in upcoming),
+        key=lambda b: b.first_date,
+        reverse=True,
     )
-    return render(request, "checkout/my_bookings.html", {"upcoming": upcoming, "past": past})
+    return render(
+        request, "checkout/my_bookings.html", {"upcoming": upcoming, "past": past}
+    )
 
 
 @never_cache
@@ -187,7 +202,9 @@ def booking_detail(request, book_id):
 def phonepe_webhook(request):
     """PhonePe's server-to-server callback: store, verify, then re-fetch the truth."""
     result = services.receive_webhook(
-        headers=request.headers, body=request.body, remote_addr=request.META.get("REMOTE_ADDR")
+        headers=request.headers,
+        body=request.body,
+        remote_addr=request.META.get("REMOTE_ADDR"),
     )
     body = {"success": result.http_status == 200, "message": result.message}
     return JsonResponse(body, status=result.http_status)
@@ -197,7 +214,9 @@ def phonepe_webhook(request):
 
 
 def _api_error(code, message, status):
-    return JsonResponse({"success": False, "error": {"code": code, "message": message}}, status=status)
+    return JsonResponse(
+        {"success": False, "error": {"code": code, "message": message}}, status=status
+    )
 
 
 def _rupees(paise):
@@ -214,19 +233,33 @@ def api_process_cart(request):
     except (ValueError, UnicodeDecodeError):
         return _api_error("invalid_json", _("The request body must be JSON."), 400)
     if not isinstance(data, dict):
-        return _api_error("invalid_json", _("The request body must be a JSON object."), 400)
+        return _api_error(
+            "invalid_json", _("The request body must be a JSON object."), 400
+        )
     cart_id, method = data.get("cart_id"), data.get("method")
-    if isinstance(cart_id, bool) or not isinstance(cart_id, int | str) or not str(cart_id).isdigit():
-        return _api_error("invalid_cart_id", _("cart_id must be a positive integer."), 400)
+    if (
+        isinstance(cart_id, bool)
+        or not isinstance(cart_id, int | str)
+        or not str(cart_id).isdigit()
+    ):
+        return _api_error(
+            "invalid_cart_id", _("cart_id must be a positive integer."), 400
+        )
     if not isinstance(method, str) or method.strip().upper() != "PHONEPE":
-        return _api_error("invalid_method", _("method must be \"PHONEPE\"."), 400)
+        return _api_error("invalid_method", _('method must be "PHONEPE".'), 400)
     cart = Cart.objects.filter(pk=int(cart_id), user=request.user).first()
     if cart is None:
         return _api_error("cart_not_found", _("No such cart."), 404)
-    address = Address.objects.filter(user=request.user).order_by("-is_default", "-created_at").first()
+    address = (
+        Address.objects.filter(user=request.user)
+        .order_by("-is_default", "-created_at")
+        .first()
+    )
     if address is None:
         return _api_error(
-            "address_required", _("Add an address where the puja will happen first."), 400
+            "address_required",
+            _("Add an address where the puja will happen first."),
+            400,
         )
     try:
         payment = services.start_payment(cart=cart, user=request.user, address=address)
@@ -287,4 +320,3 @@ def api_check_booking(request, payment_id):
             ),
         }
     )
-

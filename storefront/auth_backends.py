@@ -10,7 +10,9 @@ class EmailOrUsernameBackend(ModelBackend):
             return None
         user_model = get_user_model()
         username = username.strip()
-        lookup = {"email__iexact": username} if "@" in username else {"username": username}
+        lookup = (
+            {"email__iexact": username} if "@" in username else {"username": username}
+        )
         try:
             user = user_model._default_manager.get(**lookup)
         except (user_model.DoesNotExist, user_model.MultipleObjectsReturned):

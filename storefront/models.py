@@ -58,7 +58,9 @@ class Service(models.Model):
         TEMPLE = "temple", _("At temple")
         ONLINE = "online", _("Online")
 
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="services")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="services"
+    )
     title = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HOME)
@@ -106,7 +108,9 @@ class Package(models.Model):
         STANDARD = "standard", _("Standard")
         PREMIUM = "premium", _("Premium")
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="packages")
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="packages"
+    )
     tier = models.CharField(max_length=10, choices=Tier.choices)
     language = models.CharField(max_length=2, choices=Language.choices)
     price_paise = models.PositiveIntegerField(
@@ -123,10 +127,12 @@ class Package(models.Model):
         ordering = ["service", "price_paise"]
         constraints = [
             models.UniqueConstraint(
-                fields=["service", "tier", "language"], name="package_unique_tier_language"
+                fields=["service", "tier", "language"],
+                name="package_unique_tier_language",
             ),
             models.CheckConstraint(
-                condition=Q(price_paise__gte=100), name="package_price_at_least_one_rupee"
+                condition=Q(price_paise__gte=100),
+                name="package_price_at_least_one_rupee",
             ),
             models.CheckConstraint(
                 condition=Q(priest_count__gte=1), name="package_needs_a_priest"
@@ -140,7 +146,9 @@ class Package(models.Model):
 class TimeSlot(models.Model):
     """A daily time slot with a default number of priests on duty."""
 
-    start_time = models.TimeField(unique=True, help_text=_("Local time (Asia/Kolkata)."))
+    start_time = models.TimeField(
+        unique=True, help_text=_("Local time (Asia/Kolkata).")
+    )
     label = models.CharField(max_length=40, blank=True)
     default_capacity = models.PositiveSmallIntegerField(
         default=4, help_text=_("Priests on duty in this slot on a normal day.")
@@ -177,9 +185,13 @@ class SlotCapacityOverride(models.Model):
     class Meta:
         ordering = ["date", "slot__start_time"]
         constraints = [
-            models.UniqueConstraint(fields=["date", "slot"], name="override_unique_date_slot"),
             models.UniqueConstraint(
-                fields=["date"], condition=Q(slot__isnull=True), name="override_unique_whole_day"
+                fields=["date", "slot"], name="override_unique_date_slot"
+            ),
+            models.UniqueConstraint(
+                fields=["date"],
+                condition=Q(slot__isnull=True),
+                name="override_unique_whole_day",
             ),
         ]
 
@@ -196,7 +208,9 @@ class PromoCode(models.Model):
     code = models.CharField(
         max_length=30,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z0-9_-]+$", _("Letters, digits, - and _ only."))],
+        validators=[
+            RegexValidator(r"^[A-Z0-9_-]+$", _("Letters, digits, - and _ only."))
+        ],
         help_text=_("Stored in capitals; customers may type it in any case."),
     )
     description = models.CharField(max_length=200, blank=True)
@@ -236,7 +250,9 @@ class PromoCode(models.Model):
 class PromoRedemption(models.Model):
     """One use of a promo code, recorded when a booking is made."""
 
-    promo = models.ForeignKey(PromoCode, on_delete=models.PROTECT, related_name="redemptions")
+    promo = models.ForeignKey(
+        PromoCode, on_delete=models.PROTECT, related_name="redemptions"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     reference = models.CharField(max_length=64, unique=True)
     discount_paise = models.PositiveIntegerField()
@@ -254,12 +270,19 @@ class Cart(models.Model):
         MERGED = "merged", _("Merged into another cart")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="carts",
     )
     session_key = models.CharField(max_length=40, blank=True, db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    promo = models.ForeignKey(PromoCode, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    promo = models.ForeignKey(
+        PromoCode, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -291,7 +314,8 @@ class CartItem(models.Model):
         ordering = ["added_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["cart", "package", "date", "slot"], name="cart_item_unique_booking"
+                fields=["cart", "package", "date", "slot"],
+                name="cart_item_unique_booking",
             ),
         ]
 
@@ -319,7 +343,9 @@ class Address(models.Model):
         verbose_name_plural = "addresses"
         constraints = [
             models.UniqueConstraint(
-                fields=["user"], condition=Q(is_default=True), name="one_default_address"
+                fields=["user"],
+                condition=Q(is_default=True),
+                name="one_default_address",
             ),
         ]
 

@@ -119,9 +119,9 @@ def slot_availability(
     if exclude_payment_id is not None:
         holds = holds.exclude(payment_id=exclude_payment_id)
     taken = dict(
-        holds.values("slot_id").annotate(priests=Sum("priests")).values_list(
-            "slot_id", "priests"
-        )
+        holds.values("slot_id")
+        .annotate(priests=Sum("priests"))
+        .values_list("slot_id", "priests")
     )
     result = []
     for slot in slots:
@@ -133,7 +133,9 @@ def slot_availability(
             capacity = overrides[None]
         else:
             capacity = slot.default_capacity
-        result.append(SlotAvailability(slot=slot, capacity=capacity, taken=taken.get(slot.pk, 0)))
+        result.append(
+            SlotAvailability(slot=slot, capacity=capacity, taken=taken.get(slot.pk, 0))
+        )
     return result
 
 
@@ -156,7 +158,9 @@ def check_slot_has_room(
     free = max(availability.remaining - in_cart, 0)
     if free < priests:
         if free == 0:
-            message = _("The %(slot)s slot on %(date)s is full. Please pick another slot.")
+            message = _(
+                "The %(slot)s slot on %(date)s is full. Please pick another slot."
+            )
         else:
             message = _(
                 "Only %(left)d priest(s) are free in the %(slot)s slot on %(date)s. "
@@ -183,7 +187,9 @@ def find_promo(code: str) -> PromoCode:
     try:
         return PromoCode.objects.get(code=code)
     except PromoCode.DoesNotExist:
-        raise PromoError(_("The promo code %(code)s does not exist.") % {"code": code}) from None
+        raise PromoError(
+            _("The promo code %(code)s does not exist.") % {"code": code}
+        ) from None
 
 
 def promo_discount(*, promo: PromoCode, subtotal_paise: int) -> int:
@@ -203,21 +209,30 @@ def check_promo(*, promo: PromoCode, subtotal_paise: int, user=None, now=None) -
 
     now = now or timezone.now()
     if not promo.is_active:
-        raise PromoError(_("The promo code %(code)s is no longer active.") % {"code": promo.code})
+        raise PromoError(
+            _("The promo code %(code)s is no longer active.") % {"code": promo.code}
+        )
     if promo.valid_from and now < promo.valid_from:
         raise PromoError(
             _("The promo code %(code)s is valid from %(date)s.")
-            % {"code": promo.code, "date": timezone.localtime(promo.valid_from).strftime("%d %b %Y")}
+            % {
+                "code": promo.code,
+                "date": timezone.localtime(promo.valid_from).strftime("%d %b %Y"),
+            }
         )
     if promo.valid_until and now >= promo.valid_until:
-        raise PromoError(_("The promo code %(code)s has expired.") % {"code": promo.code})
+        raise PromoError(
+            _("The promo code %(code)s has expired.") % {"code": promo.code}
+        )
     if subtotal_paise < promo.min_order_paise:
         raise PromoError(
             _("The promo code %(code)s needs an order of at least %(min)s.")
             % {"code": promo.code, "min": format_rupees(promo.min_order_paise)}
         )
     if promo.usage_limit is not None or (
-        promo.per_customer_limit is not None and user is not None and user.is_authenticated
+        promo.per_customer_limit is not None
+        and user is not None
+        and user.is_authenticated
     ):
         counts = PromoRedemption.objects.filter(promo=promo).aggregate(
             total=Count("pk"),
@@ -234,11 +249,14 @@ def check_promo(*, promo: PromoCode, subtotal_paise: int, user=None, now=None) -
             and counts["mine"] >= promo.per_customer_limit
         ):
             raise PromoError(
-                _("You have already used the promo code %(code)s.") % {"code": promo.code}
+                _("You have already used the promo code %(code)s.")
+                % {"code": promo.code}
             )
 
 
-def record_promo_use(*, promo: PromoCode, user, reference: str, discount_paise: int) -> None:
+def record_promo_use(
+    *, promo: PromoCode, user, reference: str, discount_paise: int
+) -> None:
     """Count one use of ``promo`` for the booking ``reference``, at most once."""
     PromoRedemption.objects.get_or_create(
         reference=reference,
@@ -267,16 +285,17 @@ class CartTotals:
 
 
 def cart_items(cart: Cart):
-    return (
-        cart.items.select_related("package__service__category", "slot")
-        .order_by("date", "slot__start_time", "pk")
+    return cart.items.select_related("package__service__category", "slot").order_by(
+        "date", "slot__start_time", "pk"
     )
 
 
 def cart_totals(*, cart: Cart | None, user=None) -> CartTotals:
     """Return the lines and exact totals (paise) of a cart with its promo applied."""
     if cart is None:
-        return CartTotals(lines=[], subtotal_paise=0, discount_paise=0, promo=None, promo_error=None)
+        return CartTotals(
+            lines=[], subtotal_paise=0, discount_paise=0, promo=None, promo_error=None
+        )
     lines = list(cart_items(cart))
     subtotal = sum(item.package.price_paise for item in lines)
     promo = cart.promo
@@ -290,7 +309,10 @@ def cart_totals(*, cart: Cart | None, user=None) -> CartTotals:
         else:
             discount = promo_discount(promo=promo, subtotal_paise=subtotal)
     return CartTotals(
-        lines=lines, subtotal_paise=subtotal, discount_paise=discount, promo=promo,
+        lines=lines,
+        subtotal_paise=subtotal,
+        discount_paise=discount,
+        promo=promo,
         promo_error=promo_error,
     )
 
@@ -298,7 +320,9 @@ def cart_totals(*, cart: Cart | None, user=None) -> CartTotals:
 def _ensure_editable(cart: Cart) -> None:
     if cart.status == Cart.Status.FROZEN:
         raise CartError(
-            _("This cart is waiting for a payment to finish. Please wait a moment and try again.")
+            _(
+                "This cart is waiting for a payment to finish. Please wait a moment and try again."
+            )
         )
     if cart.status != Cart.Status.OPEN:
         raise CartError(_("This cart can no longer be changed."))
@@ -316,13 +340,21 @@ def _priests_in_cart(cart: Cart, *, date, slot, exclude_item_id=None) -> int:
     return items.aggregate(n=Sum("package__priest_count"))["n"] or 0
 
 
-def _check_line(cart: Cart, *, package: Package, date, slot: TimeSlot, exclude_item_id=None):
+def _check_line(
+    cart: Cart, *, package: Package, date, slot: TimeSlot, exclude_item_id=None
+):
     check_package_bookable(package)
     validate_booking_date(date)
     if not slot.is_active:
-        raise SlotUnavailableError(_("That time slot is not offered. Please pick another slot."))
-    in_cart = _priests_in_cart(cart, date=date, slot=slot, exclude_item_id=exclude_item_id)
-    check_slot_has_room(date=date, slot=slot, priests=package.priest_count, in_cart=in_cart)
+        raise SlotUnavailableError(
+            _("That time slot is not offered. Please pick another slot.")
+        )
+    in_cart = _priests_in_cart(
+        cart, date=date, slot=slot, exclude_item_id=exclude_item_id
+    )
+    check_slot_has_room(
+        date=date, slot=slot, priests=package.priest_count, in_cart=in_cart
+    )
 
 
 def get_cart_for_request(request, *, create=False) -> Cart | None:
@@ -355,13 +387,17 @@ def get_cart_for_request(request, *, create=False) -> Cart | None:
     return Cart.objects.create(session_key=request.session.session_key)
 
 
-def add_to_cart(*, cart: Cart, package: Package, date: datetime.date, slot: TimeSlot) -> CartItem:
+def add_to_cart(
+    *, cart: Cart, package: Package, date: datetime.date, slot: TimeSlot
+) -> CartItem:
     """Add a package for a date and slot; raise CartError/SlotUnavailableError/BookingDateError."""
     with transaction.atomic():
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         _ensure_editable(cart)
         if cart.items.filter(package=package, date=date, slot=slot).exists():
-            raise CartError(_("This puja is already in your cart for that date and slot."))
+            raise CartError(
+                _("This puja is already in your cart for that date and slot.")
+            )
         _check_line(cart, package=package, date=date, slot=slot)
         item = CartItem.objects.create(cart=cart, package=package, date=date, slot=slot)
         cart.save(update_fields=["updated_at"])
@@ -378,7 +414,9 @@ def remove_from_cart(*, cart: Cart, item_id: int) -> None:
         cart.save(update_fields=["updated_at"])
 
 
-def change_cart_item(*, cart: Cart, item_id: int, date: datetime.date, slot: TimeSlot) -> CartItem:
+def change_cart_item(
+    *, cart: Cart, item_id: int, date: datetime.date, slot: TimeSlot
+) -> CartItem:
     """Move a cart line to another date and slot."""
     with transaction.atomic():
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
@@ -390,8 +428,12 @@ def change_cart_item(*, cart: Cart, item_id: int, date: datetime.date, slot: Tim
         if (item.date, item.slot_id) == (date, slot.pk):
             return item
         if cart.items.filter(package=item.package, date=date, slot=slot).exists():
-            raise CartError(_("This puja is already in your cart for that date and slot."))
-        _check_line(cart, package=item.package, date=date, slot=slot, exclude_item_id=item.pk)
+            raise CartError(
+                _("This puja is already in your cart for that date and slot.")
+            )
+        _check_line(
+            cart, package=item.package, date=date, slot=slot, exclude_item_id=item.pk
+        )
         item.date = date
         item.slot = slot
         item.save(update_fields=["date", "slot"])
@@ -450,7 +492,10 @@ def merge_session_cart(*, session_cart: Cart | None, user) -> Cart | None:
             key = (item.package_id, item.date, item.slot_id)
             if key not in existing:
                 CartItem.objects.create(
-                    cart=user_cart, package_id=item.package_id, date=item.date, slot_id=item.slot_id
+                    cart=user_cart,
+                    package_id=item.package_id,
+                    date=item.date,
+                    slot_id=item.slot_id,
                 )
                 existing.add(key)
         if user_cart.promo_id is None and session_cart.promo_id is not None:
@@ -459,8 +504,6 @@ def merge_session_cart(*, session_cart: Cart | None, user) -> Cart | None:
         session_cart.status = Cart.Status.MERGED
         session_cart.save(update_fields=["status", "updated_at"])
         return user_cart
-
-
 
 
 # Addresses ------------------------------------------------------------------

@@ -32,7 +32,9 @@ def env_int(name, default):
     try:
         return int(value)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}.") from exc
+        raise ImproperlyConfigured(
+            f"{name} must be an integer, got {value!r}."
+        ) from exc
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -130,7 +132,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "storefront.User"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -182,10 +186,16 @@ PHONEPE_BASE_URL = env("PHONEPE_BASE_URL", "")
 PHONEPE_OAUTH_URL = env("PHONEPE_OAUTH_URL", "")
 _LOCAL = PHONEPE_ENV == "LOCAL"
 PHONEPE_CLIENT_ID = env("PHONEPE_CLIENT_ID", "OKPUJA_LOCAL" if _LOCAL else "")
-PHONEPE_CLIENT_SECRET = env("PHONEPE_CLIENT_SECRET", "okpuja-local-secret" if _LOCAL else "")
+PHONEPE_CLIENT_SECRET = env(
+    "PHONEPE_CLIENT_SECRET", "okpuja-local-secret" if _LOCAL else ""
+)
 PHONEPE_CLIENT_VERSION = env("PHONEPE_CLIENT_VERSION", "1")
-PHONEPE_CALLBACK_USERNAME = env("PHONEPE_CALLBACK_USERNAME", "okpuja_webhook" if _LOCAL else "")
-PHONEPE_CALLBACK_PASSWORD = env("PHONEPE_CALLBACK_PASSWORD", "okpuja12345" if _LOCAL else "")
+PHONEPE_CALLBACK_USERNAME = env(
+    "PHONEPE_CALLBACK_USERNAME", "okpuja_webhook" if _LOCAL else ""
+)
+PHONEPE_CALLBACK_PASSWORD = env(
+    "PHONEPE_CALLBACK_PASSWORD", "okpuja12345" if _LOCAL else ""
+)
 PHONEPE_TIMEOUT_SECONDS = float(env("PHONEPE_TIMEOUT_SECONDS", "10"))
 # Checkout timing (seconds). See README "Payment timing".
 PHONEPE_ORDER_EXPIRE_AFTER = env_int("PHONEPE_ORDER_EXPIRE_AFTER", 900)
@@ -208,16 +218,23 @@ if not DEBUG:
         raise ImproperlyConfigured(
             "Missing PhonePe settings: " + ", ".join(_missing) + " (see .env.example)."
         )
-    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", SITE_URL.startswith("https"))
+    SESSION_COOKIE_SECURE = env_bool(
+        "DJANGO_SECURE_COOKIES", SITE_URL.startswith("https")
+    )
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "checkout": {"handlers": ["console"], "level": env("CHECKOUT_LOG_LEVEL", "INFO")},
+        "checkout": {
+            "handlers": ["console"],
+            "level": env("CHECKOUT_LOG_LEVEL", "INFO"),
+        },
         "storefront": {"handlers": ["console"], "level": "INFO"},
     },
 }

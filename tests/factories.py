@@ -20,11 +20,19 @@ from storefront.models import (
 _seq = itertools.count(1)
 
 
-def make_user(*, email=None, password="pw-for-tests-123", phone="+919876543210", **extra):
+def make_user(
+    *, email=None, password="pw-for-tests-123", phone="+919876543210", **extra
+):
     n = next(_seq)
     email = email or f"customer{n}@example.in"
-    user = User(username=email, email=email, phone=phone, first_name=extra.pop("first_name", "Asha"),
-                last_name=extra.pop("last_name", f"Customer{n}"), **extra)
+    user = User(
+        username=email,
+        email=email,
+        phone=phone,
+        first_name=extra.pop("first_name", "Asha"),
+        last_name=extra.pop("last_name", f"Customer{n}"),
+        **extra,
+    )
     user.set_password(password)
     user.save()
     return user
@@ -33,12 +41,21 @@ def make_user(*, email=None, password="pw-for-tests-123", phone="+919876543210",
 def make_category(*, name=None, slug=None, position=0):
     n = next(_seq)
     name = name or f"Category {n}"
-    return Category.objects.create(name=name, slug=slug or f"category-{n}", position=position)
+    return Category.objects.create(
+        name=name, slug=slug or f"category-{n}", position=position
+    )
 
 
-def make_service(*, category=None, title=None, kind=Service.Kind.HOME, duration_minutes=90,
-                 summary="A puja performed by experienced priests.", description=None,
-                 is_active=True):
+def make_service(
+    *,
+    category=None,
+    title=None,
+    kind=Service.Kind.HOME,
+    duration_minutes=90,
+    summary="A puja performed by experienced priests.",
+    description=None,
+    is_active=True,
+):
     n = next(_seq)
     title = title or f"Test Puja {n}"
     return Service.objects.create(
@@ -47,7 +64,8 @@ def make_service(*, category=None, title=None, kind=Service.Kind.HOME, duration_
         slug=f"test-puja-{n}",
         kind=kind,
         summary=summary,
-        description=description or f"{title}: a complete ritual with sankalp and aarti.",
+        description=description
+        or f"{title}: a complete ritual with sankalp and aarti.",
         included="Sankalp\nPuja samagri\nAarti",
         duration_minutes=duration_minutes,
         image="img/services/default.svg",
@@ -55,8 +73,16 @@ def make_service(*, category=None, title=None, kind=Service.Kind.HOME, duration_
     )
 
 
-def make_package(*, service=None, tier=Package.Tier.BASIC, language="hi", price_paise=150100,
-                 priest_count=1, materials_included=True, is_active=True):
+def make_package(
+    *,
+    service=None,
+    tier=Package.Tier.BASIC,
+    language="hi",
+    price_paise=150100,
+    priest_count=1,
+    materials_included=True,
+    is_active=True,
+):
     return Package.objects.create(
         service=service or make_service(),
         tier=tier,
@@ -74,7 +100,9 @@ def make_slot(*, start=datetime.time(9, 0), capacity=4, label="", is_active=True
     )
 
 
-def make_promo(*, code=None, kind=PromoCode.Kind.PERCENT, percent=10, flat_paise=None, **extra):
+def make_promo(
+    *, code=None, kind=PromoCode.Kind.PERCENT, percent=10, flat_paise=None, **extra
+):
     n = next(_seq)
     if kind == PromoCode.Kind.FLAT and flat_paise is None:
         flat_paise = 10000

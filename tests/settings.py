@@ -28,7 +28,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     import tempfile
 
     DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": os.path.join(tempfile.gettempdir(), f"okpuja-test-{os.getpid()}.sqlite3")
+        "NAME": os.path.join(
+            tempfile.gettempdir(), f"okpuja-test-{os.getpid()}.sqlite3"
+        )
     }
 
 # Serve static files from the finders (no collectstatic in tests).

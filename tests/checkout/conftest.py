@@ -17,7 +17,10 @@ GOOD_AUTH = hashlib.sha256(b"okpuja_webhook:okpuja12345").hexdigest()
 @pytest.fixture(scope="session")
 def sandbox():
     with SandboxProcess(
-        webhook_delay=0.1, webhook_retries=3, webhook_backoff=0.3, refund_step_seconds=0.2
+        webhook_delay=0.1,
+        webhook_retries=3,
+        webhook_backoff=0.3,
+        refund_step_seconds=0.2,
     ) as process:
         yield process
 
@@ -47,13 +50,17 @@ class Shop:
 
     def __init__(self, *, capacity=2, priest_count=1, price_paise=210000):
         self.slot = factories.make_slot(start=datetime.time(8, 0), capacity=capacity)
-        self.package = factories.make_package(price_paise=price_paise, priest_count=priest_count)
+        self.package = factories.make_package(
+            price_paise=price_paise, priest_count=priest_count
+        )
         self.date = factories.booking_date(10)
 
     def customer(self, *, email=None):
         user = factories.make_user(email=email)
         address = factories.make_address(user=user)
-        cart = factories.make_cart(user=user, items=[(self.package, self.date, self.slot)])
+        cart = factories.make_cart(
+            user=user, items=[(self.package, self.date, self.slot)]
+        )
         return user, cart, address
 
     def start(self, *, email=None):
@@ -68,7 +75,9 @@ def shop(db):
 
 
 def confirmation_emails(booking=None):
-    subjects = [m.subject for m in mail.outbox if m.subject.startswith("Your puja is booked")]
+    subjects = [
+        m.subject for m in mail.outbox if m.subject.startswith("Your puja is booked")
+    ]
     if booking is not None:
         subjects = [s for s in subjects if booking.book_id in s]
     return subjects

@@ -43,17 +43,26 @@ def run_concurrently(functions):
 def test_same_webhook_ten_times_at_once_books_once(live_phonepe, db):
     shop = Shop()
     payment = shop.start()
-    live_phonepe.set_faults(order=payment.merchant_order_id, webhook="duplicate", copies=10)
+    live_phonepe.set_faults(
+        order=payment.merchant_order_id, webhook="duplicate", copies=10
+    )
 
     live_phonepe.settle(payment.merchant_order_id, "pay_upi")
-    deliveries = live_phonepe.wait_for_webhooks(payment.merchant_order_id, 10, timeout=30)
+    deliveries = live_phonepe.wait_for_webhooks(
+        payment.merchant_order_id, 10, timeout=30
+    )
 
     assert len(deliveries) >= 10
     assert {d["status"] for d in deliveries} == {200}
     assert Booking.objects.filter(payment=payment).count() == 1
     assert len(confirmation_emails()) == 1
     assert WebhookDelivery.objects.count() == len(deliveries)
-    assert WebhookDelivery.objects.filter(outcome=WebhookDelivery.Outcome.PROCESSED).count() == 1
+    assert (
+        WebhookDelivery.objects.filter(
+            outcome=WebhookDelivery.Outcome.PROCESSED
+        ).count()
+        == 1
+    )
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCESS
 
@@ -64,7 +73,10 @@ def test_many_syncs_at_once_book_once(phonepe, db):
     phonepe.settle(payment.merchant_order_id, "pay_upi")
 
     results = run_concurrently(
-        [lambda: services.sync_payment(payment=payment, source="race") for _ in range(6)]
+        [
+            lambda: services.sync_payment(payment=payment, source="race")
+            for _ in range(6)
+        ]
     )
 
     assert not [r for r in results if isinstance(r, Exception)]
@@ -79,7 +91,9 @@ def test_two_customers_race_for_the_last_priest(phonepe, db):
 
     results = run_concurrently(
         [
-            lambda c=customer: services.start_payment(cart=c[1], user=c[0], address=c[2])
+            lambda c=customer: services.start_payment(
+                cart=c[1], user=c[0], address=c[2]
+            )
             for customer in (first, second)
         ]
     )

@@ -75,7 +75,9 @@ def test_start_payment_freezes_cart_holds_slot_and_creates_gateway_order(phonepe
 def test_success_webhook_books_once_with_one_email(phonepe, shop, client):
     payment = shop.start()
     phonepe.settle(payment.merchant_order_id, "pay_upi")
-    body = delivered_body(phonepe, payment.merchant_order_id, "checkout.order.completed")
+    body = delivered_body(
+        phonepe, payment.merchant_order_id, "checkout.order.completed"
+    )
 
     response = post_webhook(client, body)
 
@@ -87,36 +89,52 @@ def test_success_webhook_books_once_with_one_email(phonepe, shop, client):
     assert booking.book_id.startswith("BK-") and len(booking.book_id) == 11
     assert booking.total_paise == 210000
     assert booking.items.count() == 1
-    assert list(payment.holds.values_list("state", flat=True)) == [SlotHold.State.BOOKED]
+    assert list(payment.holds.values_list("state", flat=True)) == [
+        SlotHold.State.BOOKED
+    ]
     assert Cart.objects.get(pk=payment.cart_id).status == Cart.Status.CONVERTED
     assert confirmation_emails(booking) == [f"Your puja is booked: {booking.book_id}"]
     assert remaining(shop) == 1
     delivery = WebhookDelivery.objects.get()
-    assert delivery.authenticated and delivery.outcome == WebhookDelivery.Outcome.PROCESSED
+    assert (
+        delivery.authenticated and delivery.outcome == WebhookDelivery.Outcome.PROCESSED
+    )
     assert delivery.event == "checkout.order.completed"
-    assert AuditEntry.objects.filter(booking=booking, action="booking.created").count() == 1
+    assert (
+        AuditEntry.objects.filter(booking=booking, action="booking.created").count()
+        == 1
+    )
 
     # The same delivery again changes nothing.
     assert post_webhook(client, body).status_code == 200
     assert Booking.objects.count() == 1
     assert len(confirmation_emails()) == 1
-    assert WebhookDelivery.objects.latest("received_at").outcome == WebhookDelivery.Outcome.IGNORED
+    assert (
+        WebhookDelivery.objects.latest("received_at").outcome
+        == WebhookDelivery.Outcome.IGNORED
+    )
 
 
 def test_decline_then_retry_and_success(phonepe, shop, client):
     user, cart, address = shop.customer()
     first = services.start_payment(cart=cart, user=user, address=address)
-    phonepe.settle(first.merchant_order_id, "decline", error_code="INSUFFICIENT_BALANCE")
+    phonepe.settle(
+        first.merchant_order_id, "decline", error_code="INSUFFICIENT_BALANCE"
+    )
     services.sync_payment(payment=first, source="test")
 
     first.refresh_from_db()
     assert first.status == Payment.Status.FAILED
     assert "insufficient balance" in first.failure_reason.lower()
-    assert list(first.holds.values_list("state", flat=True)) == [SlotHold.State.RELEASED]
+    assert list(first.holds.values_list("state", flat=True)) == [
+        SlotHold.State.RELEASED
+    ]
     cart.refresh_from_db()
     assert cart.status == Cart.Status.OPEN
     assert remaining(shop) == 2
-    assert [m.subject for m in mail.outbox] == ["Your OkPuja payment did not go through"]
+    assert [m.subject for m in mail.outbox] == [
+        "Your OkPuja payment did not go through"
+    ]
 
     second = services.start_payment(cart=cart, user=user, address=address)
     assert second.pk != first.pk
@@ -132,7 +150,9 @@ def test_decline_then_retry_and_success(phonepe, shop, client):
 def test_webhook_before_redirect(phonepe, shop, client):
     payment = shop.start()
     phonepe.settle(payment.merchant_order_id, "pay_upi")
-    body = delivered_body(phonepe, payment.merchant_order_id, "checkout.order.completed")
+    body = delivered_body(
+        phonepe, payment.merchant_order_id, "checkout.order.completed"
+    )
     assert post_webhook(client, body).status_code == 200
     calls_before = phonepe.stats()["calls"]["status"]
 
@@ -178,7 +198,9 @@ def test_webhook_never_arrives_reconciler_books(phonepe, shop):
     phonepe.set_faults(order=payment.merchant_order_id, webhook="drop")
     phonepe.settle(payment.merchant_order_id, "pay_upi")
 
-    counts = services.reconcile_due_payments(now=timezone.now() + datetime.timedelta(seconds=21))
+    counts = services.reconcile_due_payments(
+        now=timezone.now() + datetime.timedelta(seconds=21)
+    )
 
     assert counts == {"success": 1}
     payment.refresh_from_db()
@@ -203,13 +225,17 @@ def test_reconciler_backs_off_while_pending(phonepe, shop):
     services.sync_payment(payment=payment, source="test")
     payment.refresh_from_db()
     assert first_delay == datetime.timedelta(seconds=10)
-    assert payment.next_check_at - payment.last_checked_at == datetime.timedelta(seconds=60)
+    assert payment.next_check_at - payment.last_checked_at == datetime.timedelta(
+        seconds=60
+    )
 
 
 def test_wrong_authorization_is_rejected_and_changes_nothing(phonepe, shop, client):
     payment = shop.start()
     phonepe.settle(payment.merchant_order_id, "pay_upi")
-    body = delivered_body(phonepe, payment.merchant_order_id, "checkout.order.completed")
+    body = delivered_body(
+        phonepe, payment.merchant_order_id, "checkout.order.completed"
+    )
     calls_before = phonepe.stats()["calls"]["status"]
 
     wrong = post_webhook(client, body, auth="0" * 64)
@@ -230,7 +256,9 @@ def test_wrong_authorization_is_rejected_and_changes_nothing(phonepe, shop, clie
 def test_authenticated_webhook_lying_about_success_books_nothing(phonepe, shop, client):
     payment = shop.start()
     delivery = phonepe.resend_webhook(
-        payment.merchant_order_id, event="checkout.order.completed", payload_state="COMPLETED"
+        payment.merchant_order_id,
+        event="checkout.order.completed",
+        payload_state="COMPLETED",
     )
     body = delivery["body"]
     body = json.loads(body) if isinstance(body, str) else body
@@ -249,16 +277,30 @@ def test_malformed_webhook_is_400_and_recorded(phonepe, client):
     for body in ["not json", json.dumps([1, 2]), json.dumps({"event": "x"})]:
         response = post_webhook(client, body)
         assert response.status_code == 400
-    assert WebhookDelivery.objects.filter(outcome=WebhookDelivery.Outcome.MALFORMED).count() == 3
+    assert (
+        WebhookDelivery.objects.filter(
+            outcome=WebhookDelivery.Outcome.MALFORMED
+        ).count()
+        == 3
+    )
     assert client.get(WEBHOOK_PATH).status_code == 405
 
 
 def test_unknown_order_webhook_is_acknowledged(phonepe, client):
-    body = {"event": "checkout.order.completed", "type": "CHECKOUT_ORDER_COMPLETED",
-            "payload": {"merchantOrderId": "NOT-OURS-1", "state": "COMPLETED", "amount": 100}}
+    body = {
+        "event": "checkout.order.completed",
+        "type": "CHECKOUT_ORDER_COMPLETED",
+        "payload": {
+            "merchantOrderId": "NOT-OURS-1",
+            "state": "COMPLETED",
+            "amount": 100,
+        },
+    }
     response = post_webhook(client, body)
     assert response.status_code == 200
-    assert WebhookDelivery.objects.get().outcome == WebhookDelivery.Outcome.UNKNOWN_ORDER
+    assert (
+        WebhookDelivery.objects.get().outcome == WebhookDelivery.Outcome.UNKNOWN_ORDER
+    )
 
 
 def test_different_amount_is_refunded_not_booked(phonepe, shop):
@@ -327,14 +369,18 @@ def test_double_pay_through_the_view(phonepe, shop, client):
     user, cart, address = shop.customer()
     client.force_login(user)
 
-    responses = [client.post("/checkout/pay/", {"address": address.pk}) for _ in range(2)]
+    responses = [
+        client.post("/checkout/pay/", {"address": address.pk}) for _ in range(2)
+    ]
 
     assert [r.status_code for r in responses] == [303, 303]
     assert responses[0]["Location"] == responses[1]["Location"]
     assert Payment.objects.count() == 1
 
 
-def test_phonepe_down_at_pay_keeps_cart_and_leaves_nothing_pending(phonepe, shop, client):
+def test_phonepe_down_at_pay_keeps_cart_and_leaves_nothing_pending(
+    phonepe, shop, client
+):
     user, cart, address = shop.customer()
     phonepe.set_faults(pay_api="error")
     client.force_login(user)
@@ -361,7 +407,9 @@ def test_phonepe_rejecting_pay_is_a_clear_message(phonepe, shop):
 def test_status_api_hanging_webhook_503_then_reconciled(phonepe, shop, client):
     payment = shop.start()
     phonepe.settle(payment.merchant_order_id, "pay_upi")
-    body = delivered_body(phonepe, payment.merchant_order_id, "checkout.order.completed")
+    body = delivered_body(
+        phonepe, payment.merchant_order_id, "checkout.order.completed"
+    )
     phonepe.set_faults(status_api="hang", hang_seconds=3)
 
     response = post_webhook(client, body)
@@ -450,7 +498,9 @@ def test_promo_use_counted_once_at_booking(phonepe, shop):
 
     booking = Booking.objects.get()
     assert (booking.subtotal_paise, booking.discount_paise, booking.total_paise) == (
-        210000, 21000, 189000,
+        210000,
+        21000,
+        189000,
     )
     redemption = PromoRedemption.objects.get()
     assert redemption.reference == booking.book_id and redemption.user == user

@@ -198,7 +198,9 @@ def test_api_process_cart_and_check_booking(phonepe, client):
         "amount": "2100.00",
         "status": "PENDING",
     }
-    check = client.get(f"/api/payments/{payment.merchant_order_id}/check-booking/").json()
+    check = client.get(
+        f"/api/payments/{payment.merchant_order_id}/check-booking/"
+    ).json()
     assert check == {
         "success": True,
         "payment_status": "PENDING",
@@ -208,7 +210,9 @@ def test_api_process_cart_and_check_booking(phonepe, client):
     }
     phonepe.settle(payment.merchant_order_id, "pay_upi")
     Payment.objects.filter(pk=payment.pk).update(last_checked_at=None)
-    check = client.get(f"/api/payments/{payment.merchant_order_id}/check-booking/").json()
+    check = client.get(
+        f"/api/payments/{payment.merchant_order_id}/check-booking/"
+    ).json()
     booking = Booking.objects.get()
     assert check["payment_status"] == "SUCCESS"
     assert check["booking_created"] is True
@@ -264,6 +268,9 @@ def test_no_endpoint_lets_a_customer_create_or_change_a_booking(phonepe, client)
     shop = Shop()
     payment = shop.start()
     client.force_login(payment.user)
-    for url in ["/bookings/", f"/api/payments/{payment.merchant_order_id}/check-booking/"]:
+    for url in [
+        "/bookings/",
+        f"/api/payments/{payment.merchant_order_id}/check-booking/",
+    ]:
         assert client.post(url, {"status": "confirmed"}).status_code == 405
     assert Booking.objects.count() == 0

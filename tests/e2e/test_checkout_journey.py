@@ -21,7 +21,9 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 @pytest.fixture(scope="module")
 def sandbox_process():
-    with SandboxProcess(webhook_delay=3, webhook_retries=3, webhook_backoff=0.5) as process:
+    with SandboxProcess(
+        webhook_delay=3, webhook_retries=3, webhook_backoff=0.5
+    ) as process:
         yield process
 
 
@@ -117,13 +119,17 @@ def test_decline_then_try_again_and_pay(page, journey):
 
     page.get_by_test_id("pay-button").click()
     page.get_by_test_id("decline").click()
-    expect(page.get_by_role("heading", name="Payment failed")).to_be_visible(timeout=20_000)
+    expect(page.get_by_role("heading", name="Payment failed")).to_be_visible(
+        timeout=20_000
+    )
     expect(page.get_by_text("Nothing was charged")).to_be_visible()
     shot(page, "failed")
 
     page.get_by_test_id("try-again").click()
     page.get_by_test_id("pay-button").click()
     page.get_by_test_id("pay-card").click()
-    expect(page.get_by_test_id("booking-status")).to_have_text("CONFIRMED", timeout=20_000)
+    expect(page.get_by_test_id("booking-status")).to_have_text(
+        "CONFIRMED", timeout=20_000
+    )
     assert Payment.objects.filter(status=Payment.Status.FAILED).count() == 1
     assert Booking.objects.count() == 1

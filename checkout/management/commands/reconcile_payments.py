@@ -17,7 +17,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="Run until stopped.")
         parser.add_argument(
-            "--interval", type=float, default=5.0, help="Seconds between rounds with --loop."
+            "--interval",
+            type=float,
+            default=5.0,
+            help="Seconds between rounds with --loop.",
         )
 
     def handle(self, *args, loop=False, interval=5.0, **options):
@@ -27,12 +30,16 @@ class Command(BaseCommand):
         self._stop = False
         if loop:
             signal.signal(signal.SIGTERM, self._request_stop)
-            self.stdout.write(f"Reconciling PhonePe payments every {interval:g} s (Ctrl-C stops).")
+            self.stdout.write(
+                f"Reconciling PhonePe payments every {interval:g} s (Ctrl-C stops)."
+            )
         while True:
             close_old_connections()
             counts = reconcile_due_payments()
             if counts or not loop:
-                summary = ", ".join(f"{key}={value}" for key, value in sorted(counts.items()))
+                summary = ", ".join(
+                    f"{key}={value}" for key, value in sorted(counts.items())
+                )
                 self.stdout.write(f"Reconciled: {summary or 'nothing due'}")
             if not loop or self._stop:
                 break
