@@ -18,7 +18,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,7 +31,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
 from checkout import operations, services
 from checkout.models import (
@@ -741,6 +744,9 @@ class BookingAdmin(admin.ModelAdmin):
         )
 
     def _single_booking_post(self, request, object_id, perm, operation, success):
+        """Run one staff operation on one booking from a POST button; PRG back."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         self._require(request, perm)
         booking = get_object_or_404(Booking, pk=unquote(object_id))
         try:
@@ -762,37 +768,31 @@ class BookingAdmin(admin.ModelAdmin):
             operations.recheck_refund(refund=refund, actor=actor)
 
     def complete_view(self, request, object_id):
-        return require_POST(
-            lambda request: self._single_booking_post(
-                request,
-                object_id,
-                "complete_booking",
-                operations.complete_booking,
-                _("%(book_id)s marked completed."),
-            )
-        )(request)
+        return self._single_booking_post(
+            request,
+            object_id,
+            "complete_booking",
+            operations.complete_booking,
+            _("%(book_id)s marked completed."),
+        )
 
     def resend_view(self, request, object_id):
-        return require_POST(
-            lambda request: self._single_booking_post(
-                request,
-                object_id,
-                "resend_confirmation",
-                operations.resend_confirmation,
-                _("Confirmation for %(book_id)s sent again."),
-            )
-        )(request)
+        return self._single_booking_post(
+            request,
+            object_id,
+            "resend_confirmation",
+            operations.resend_confirmation,
+            _("Confirmation for %(book_id)s sent again."),
+        )
 
     def recheck_refunds_view(self, request, object_id):
-        return require_POST(
-            lambda request: self._single_booking_post(
-                request,
-                object_id,
-                "recheck_payment",
-                self._recheck_booking_refunds,
-                _("Refunds of %(book_id)s re-checked with PhonePe."),
-            )
-        )(request)
+        return self._single_booking_post(
+            request,
+            object_id,
+            "recheck_payment",
+            self._recheck_booking_refunds,
+            _("Refunds of %(book_id)s re-checked with PhonePe."),
+        )
 
     def export_view(self, request):
         self._require(request, "export_bookings")
