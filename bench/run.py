@@ -72,7 +72,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="okpuja-bench-")
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "storefront.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-only-secret-key",
         "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
@@ -97,7 +97,7 @@ def main():
             python,
             "-m",
             "gunicorn",
-            "storefront.wsgi",
+            "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

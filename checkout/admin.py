@@ -53,11 +53,6 @@ OPEN_REFUND_STATES = [
     Refund.State.CONFIRMED,
 ]
 
-admin.site.index_template = "admin/checkout/index.html"
-admin.site.site_header = _("OkPuja staff")
-admin.site.site_title = _("OkPuja staff")
-admin.site.index_title = _("Operations overview")
-
 
 KOLKATA = zoneinfo.ZoneInfo("Asia/Kolkata")
 

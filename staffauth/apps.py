@@ -5,10 +5,3 @@ class StaffAuthConfig(AppConfig):
     name = "staffauth"
     verbose_name = "Staff sign-in"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from django.contrib import admin
-
-        from staffauth.forms import ThrottledAdminAuthenticationForm
-
-        admin.site.login_form = ThrottledAdminAuthenticationForm

@@ -11,7 +11,7 @@ os.environ.setdefault("PHONEPE_CALLBACK_USERNAME", "okpuja_webhook")
 os.environ.setdefault("PHONEPE_CALLBACK_PASSWORD", "okpuja12345")
 os.environ.setdefault("PHONEPE_TIMEOUT_SECONDS", "3")
 
-from storefront.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -14,7 +14,7 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(
         "staffauth" not in settings.INSTALLED_APPS,
-        reason='needs "staffauth" in INSTALLED_APPS (storefront/settings.py)',
+        reason='needs "staffauth" in INSTALLED_APPS (config.settings.py)',
     ),
 ]
 

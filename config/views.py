@@ -1,3 +1,5 @@
+"""Health check: 200 when the database answers, 503 otherwise."""
+
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache

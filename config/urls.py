@@ -1,0 +1,13 @@
+"""Root URLconf: the storefront, checkout, admin and health check."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config.views import healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("", include("checkout.urls")),
+    path("", include("storefront.urls")),
+]
