@@ -80,14 +80,6 @@ class Payment(models.Model):
     def get_absolute_url(self):
         return reverse("checkout:confirm") + f"?order={self.merchant_order_id}"
 
-    @property
-    def is_pending(self):
-        return self.status == self.Status.PENDING
-
-    @property
-    def is_settled(self):
-        return self.status != self.Status.PENDING
-
 
 class SlotHoldQuerySet(models.QuerySet):
     def live(self, *, now=None):
@@ -264,14 +256,6 @@ class Refund(models.Model):
 
     def __str__(self):
         return self.merchant_refund_id
-
-    @property
-    def is_open(self):
-        return self.state in {
-            self.State.REQUESTED,
-            self.State.PENDING,
-            self.State.CONFIRMED,
-        }
 
 
 class WebhookDelivery(models.Model):
