@@ -32,7 +32,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from checkout import operations, services
+from checkout import operations, refunds, services
 from checkout.models import (
     AuditEntry,
     Booking,
@@ -534,7 +534,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("still refundable"))
     def refundable(self, booking):
-        return format_rupees(services.refundable_paise(booking.payment))
+        return format_rupees(refunds.refundable_paise(booking.payment))
 
     @admin.display(description=_("refunds"))
     def refunds_display(self, booking):
@@ -684,7 +684,7 @@ class BookingAdmin(admin.ModelAdmin):
                 messages.ERROR,
             )
             return HttpResponseRedirect(self._change_url(booking))
-        refundable = services.refundable_paise(booking.payment)
+        refundable = refunds.refundable_paise(booking.payment)
         if request.method == "POST":
             form = CancelBookingForm(request.POST, refundable_paise=refundable)
             if form.is_valid():

@@ -20,6 +20,16 @@ def new_book_id() -> str:
     return "BK-" + "".join(secrets.choice(BOOK_ID_ALPHABET) for _ in range(8))
 
 
+class PaymentQuerySet(models.QuerySet):
+    def lock(self, pk):
+        """Return the payment with its row locked until the transaction ends.
+
+        Every change to a payment, its holds, its booking's refunds or its
+        cart's status happens under this lock.
+        """
+        return self.select_for_update().get(pk=pk)
+
+
 class Payment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -61,12 +71,25 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PaymentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_paise__gte=100),
                 name="payment_amount_at_least_one_rupee",
+            ),
+            # Booked or refunded only once PhonePe took the money.
+            models.CheckConstraint(
+                condition=Q(resolution="") | Q(status="success"),
+                name="payment_resolution_only_when_paid",
+            ),
+            # Pay reuses the cart's pending payment instead of starting a second.
+            models.UniqueConstraint(
+                fields=["cart"],
+                condition=Q(status="pending"),
+                name="payment_one_pending_per_cart",
             ),
         ]
         permissions = [
@@ -118,6 +141,15 @@ class SlotHold(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["date", "slot", "state"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="booked") | Q(booking__isnull=False),
+                name="slothold_booked_has_booking",
+            ),
+            models.CheckConstraint(
+                condition=Q(priests__gte=1), name="slothold_at_least_one_priest"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.priests} priest(s) {self.date} {self.slot} ({self.get_state_display()})"

@@ -2,7 +2,7 @@
 
 Each operation is a plain function: it checks the booking's state, changes it
 inside ``transaction.atomic()`` under a row lock, writes an audit entry and
-sends emails after the commit. It raises ``services.CheckoutError`` with a
+sends emails after the commit. It raises ``CheckoutError`` with a
 message fit for staff when the operation is not allowed. Permissions are the
 caller's job (the admin checks them before calling).
 
@@ -20,14 +20,14 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from checkout import emails, phonepe, services
+from checkout import emails, phonepe, refunds, services, states, webhooks
+from checkout.audit import record_audit
+from checkout.errors import CheckoutError
 from checkout.models import Booking, Payment, Refund, SlotHold, WebhookDelivery
 from checkout.roles import PRIESTS
 from storefront.india import format_rupees
 
 logger = logging.getLogger("checkout")
-
-CheckoutError = services.CheckoutError
 
 _RUPEES_RE = re.compile(r"^\d+(\.\d{1,2})?$")
 
@@ -99,23 +99,19 @@ def assign_priest(*, booking: Booking, priest, actor) -> Booking:
                 _("%(priest)s is already assigned to %(book_id)s.")
                 % {"priest": priest, "book_id": booking.book_id}
             )
-        previous_status = booking.status
         previous_priest = booking.assigned_priest
         booking.assigned_priest = priest
-        booking.status = Booking.Status.ASSIGNED
-        booking.save(update_fields=["assigned_priest", "status", "updated_at"])
         message = f"Priest {priest} ({priest.email}) assigned."
         if previous_priest is not None:
             message = (
                 f"Priest changed from {previous_priest} to {priest} ({priest.email})."
             )
-        services.record_audit(
+        states.move(
+            booking,
+            Booking.Status.ASSIGNED,
             source="admin",
             action="booking.priest_assigned",
-            payment=booking.payment,
-            booking=booking,
-            from_state=previous_status,
-            to_state=booking.status,
+            update_fields=["assigned_priest"],
             message=message,
             payload={
                 "priest_id": priest.pk,
@@ -137,16 +133,11 @@ def complete_booking(*, booking: Booking, actor) -> Booking:
             {Booking.Status.CONFIRMED, Booking.Status.ASSIGNED},
             _("marked completed"),
         )
-        previous = booking.status
-        booking.status = Booking.Status.COMPLETED
-        booking.save(update_fields=["status", "updated_at"])
-        services.record_audit(
+        states.move(
+            booking,
+            Booking.Status.COMPLETED,
             source="admin",
-            action="booking.completed",
-            payment=booking.payment,
-            booking=booking,
-            from_state=previous,
-            to_state=booking.status,
+            update_fields=[],
             message="Marked completed.",
             actor=actor,
         )
@@ -175,38 +166,41 @@ def cancel_booking(*, booking: Booking, actor, refund_paise: int, reason: str):
         _require_state(
             booking, {Booking.Status.CONFIRMED, Booking.Status.ASSIGNED}, _("cancelled")
         )
-        payment = Payment.objects.select_for_update().get(pk=booking.payment_id)
+        payment = Payment.objects.lock(booking.payment_id)
         if refund_paise:
             if payment.status != Payment.Status.SUCCESS:
                 raise CheckoutError(_("Only paid payments can be refunded."))
-            left = services.refundable_paise(payment)
+            left = refunds.refundable_paise(payment)
             if refund_paise > left:
                 raise CheckoutError(
                     _("At most %(left)s can still be refunded on %(book_id)s.")
                     % {"left": format_rupees(left), "book_id": booking.book_id}
                 )
-        previous = booking.status
-        booking.status = Booking.Status.CANCELLED
-        booking.save(update_fields=["status", "updated_at"])
-        released = (
-            SlotHold.objects.filter(booking=booking)
-            .exclude(state=SlotHold.State.RELEASED)
-            .update(state=SlotHold.State.RELEASED)
+        holds = list(
+            SlotHold.objects.filter(booking=booking).exclude(
+                state=SlotHold.State.RELEASED
+            )
         )
-        services.record_audit(
+        states.move(
+            booking,
+            Booking.Status.CANCELLED,
             source="admin",
-            action="booking.cancelled",
-            payment=payment,
-            booking=booking,
-            from_state=previous,
-            to_state=booking.status,
+            update_fields=[],
             message=(
-                f"Cancelled: {reason}. {released} slot hold(s) released. "
+                f"Cancelled: {reason}. {len(holds)} slot hold(s) released. "
                 f"Refund: {format_rupees(refund_paise) if refund_paise else 'none'}."
             ),
             payload={"refund_paise": refund_paise, "reason": reason},
             actor=actor,
         )
+        for hold in holds:
+            states.move(
+                hold,
+                SlotHold.State.RELEASED,
+                source="admin",
+                update_fields=[],
+                actor=actor,
+            )
         if not refund_paise:
             # With a refund, the refund-started email tells the customer instead.
             booking_id = booking.pk
@@ -216,7 +210,7 @@ def cancel_booking(*, booking: Booking, actor, refund_paise: int, reason: str):
     refund = None
     if refund_paise:
         try:
-            refund = services.request_refund(
+            refund = refunds.request_refund(
                 payment=payment,
                 amount_paise=refund_paise,
                 reason=Refund.Reason.CANCELLED,
@@ -227,7 +221,7 @@ def cancel_booking(*, booking: Booking, actor, refund_paise: int, reason: str):
             )
         except CheckoutError as exc:
             # Only a refund started elsewhere in the last instant gets here.
-            services.record_audit(
+            record_audit(
                 source="admin",
                 action="booking.refund_not_started",
                 payment=payment,
@@ -255,7 +249,7 @@ def resend_confirmation(*, booking: Booking, actor) -> Booking:
                 )
                 % {"book_id": booking.book_id}
             )
-        services.record_audit(
+        record_audit(
             source="admin",
             action="booking.confirmation_resent",
             payment=booking.payment,
@@ -283,7 +277,7 @@ def recheck_payment(*, payment: Payment, actor) -> Payment:
             _("PhonePe could not be reached for %(order)s: %(error)s")
             % {"order": payment.merchant_order_id, "error": exc}
         ) from exc
-    services.record_audit(
+    record_audit(
         source="admin",
         action="payment.rechecked",
         payment=payment,
@@ -307,14 +301,14 @@ def recheck_refund(*, refund: Refund, actor) -> Refund:
     """Read the refund's state from PhonePe (or send it again if it never got there)."""
     before = refund.state
     try:
-        refund = services.sync_refund(refund=refund, source="admin")
+        refund = refunds.sync_refund(refund=refund, source="admin")
     except phonepe.PhonePeError as exc:
         raise CheckoutError(
             _("PhonePe could not be reached for refund %(refund)s: %(error)s")
             % {"refund": refund.merchant_refund_id, "error": exc}
         ) from exc
     if refund.state == before:
-        services.record_audit(
+        record_audit(
             source="admin",
             action="refund.rechecked",
             payment=refund.payment,
@@ -328,19 +322,19 @@ def recheck_refund(*, refund: Refund, actor) -> Refund:
     return refund
 
 
-def replay_webhook(*, delivery: WebhookDelivery, actor) -> services.WebhookResult:
+def replay_webhook(*, delivery: WebhookDelivery, actor) -> webhooks.WebhookResult:
     """Process a stored webhook delivery again; safe because settling is idempotent."""
     if not delivery.authenticated:
         raise CheckoutError(
             _("Delivery %(id)s failed the Authorization check; it is not replayed.")
             % {"id": delivery.pk}
         )
-    result = services.process_webhook_delivery(delivery=delivery, source="admin-replay")
+    result = webhooks.process_webhook_delivery(delivery=delivery, source="admin-replay")
     delivery.refresh_from_db()
     payment = Payment.objects.filter(
         merchant_order_id=delivery.merchant_order_id
     ).first()
-    services.record_audit(
+    record_audit(
         source="admin-replay",
         action="webhook.replayed",
         payment=payment,

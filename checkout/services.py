@@ -1,7 +1,8 @@
 """The money path: start a payment, settle it from PhonePe's answer, refund.
 
-``sync_payment`` is the only code that moves a payment to a final state and
-the only code that creates a booking. The webhook, the confirm page's poll,
+``sync`` (and ``sync_payment``, which returns just the payment) is the only
+code that moves a payment to a final state and the only code that creates a
+booking. States move only through ``checkout.states.move`` (checked, audited). The webhook, the confirm page's poll,
 the reconciler and the admin's "re-check" all call it. It never trusts a
 webhook body or a redirect: it asks PhonePe's order-status API and moves
 state only from allowed states, under a row lock, so running it twice (or
@@ -16,19 +17,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from checkout import emails, phonepe
+from checkout import emails, phonepe, refunds, states
+from checkout.audit import record_audit
+from checkout.errors import CheckoutError
 from checkout.models import (
-    AuditEntry,
     Booking,
     BookingItem,
     Payment,
     Refund,
     SlotHold,
-    WebhookDelivery,
     new_book_id,
 )
 from storefront import services as storefront_services
@@ -42,53 +43,27 @@ GATEWAY_FAILED_STATES = {"FAILED", "EXPIRED"}
 # How long an order PhonePe does not know about may exist before it is
 # given up (the pay call may still be in flight from another request).
 UNKNOWN_ORDER_GRACE = datetime.timedelta(minutes=2)
+# A payment given up here is watched for a late COMPLETED until its holds'
+# expiry plus this window; PhonePe's own order has long expired by then.
+LATE_COMPLETION_WINDOW = datetime.timedelta(hours=24)
 FAILURE_MESSAGES = {
-    "INSUFFICIENT_BALANCE": _("Your bank reported insufficient balance."),
-    "AUTHORIZATION_ERROR": _("Your bank did not authorise the payment."),
-    "INVALID_MPIN": _("The UPI PIN entered was incorrect."),
-    "BANK_TECHNICAL_ISSUE": _("Your bank had a technical problem."),
-    "TXN_NOT_COMPLETED": _("The payment was not completed in time."),
-    "PAYMENT_ERROR": _("The payment was declined."),
+    "INSUFFICIENT_BALANCE": gettext_lazy("Your bank reported insufficient balance."),
+    "AUTHORIZATION_ERROR": gettext_lazy("Your bank did not authorise the payment."),
+    "INVALID_MPIN": gettext_lazy("The UPI PIN entered was incorrect."),
+    "BANK_TECHNICAL_ISSUE": gettext_lazy("Your bank had a technical problem."),
+    "TXN_NOT_COMPLETED": gettext_lazy("The payment was not completed in time."),
+    "PAYMENT_ERROR": gettext_lazy("The payment was declined."),
 }
 
-
-class CheckoutError(Exception):
-    """The checkout cannot go on; the message is fit for the customer."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+__all__ = ["CheckoutError", "record_audit", "start_payment", "sync", "sync_payment"]
 
 
-# Audit ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class SyncResult:
+    """What one settling call did: the payment now, and whether this call moved it."""
 
-
-def record_audit(
-    *,
-    source,
-    action,
-    payment=None,
-    booking=None,
-    refund=None,
-    from_state="",
-    to_state="",
-    message="",
-    payload=None,
-    actor=None,
-):
-    """Write one audit entry for a state change."""
-    return AuditEntry.objects.create(
-        source=source,
-        action=action,
-        payment=payment,
-        booking=booking,
-        refund=refund,
-        from_state=from_state or "",
-        to_state=to_state or "",
-        message=message,
-        payload=payload,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-    )
+    payment: Payment
+    changed: bool
 
 
 # Start a payment ------------------------------------------------------------
@@ -249,16 +224,22 @@ def start_payment(*, cart: Cart, user, address: Address) -> Payment:
                 )
                 for (date, slot_id), priests in needed.items()
             )
-            cart.status = Cart.Status.FROZEN
-            cart.save(update_fields=["status", "updated_at"])
             record_audit(
                 source="checkout",
                 action="payment.started",
                 payment=payment,
                 to_state=Payment.Status.PENDING,
-                message=f"Cart {cart.pk} frozen, {len(needed)} slot hold(s) for "
+                message=f"{len(needed)} slot hold(s) for "
                 f"{format_rupees(payment.amount_paise)}.",
                 actor=user,
+            )
+            states.move(
+                cart,
+                Cart.Status.FROZEN,
+                source="checkout",
+                actor=user,
+                payment=payment,
+                update_fields=[],
             )
     if reuse is not None:
         payment = reuse
@@ -311,7 +292,7 @@ def _create_gateway_order(payment: Payment) -> Payment:
             )
         raise CheckoutError(message) from exc
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = Payment.objects.lock(payment.pk)
         if payment.status == Payment.Status.PENDING and not payment.page_url:
             payment.gateway_order_id = created.order_id or ""
             payment.gateway_state = created.state or "PENDING"
@@ -355,7 +336,7 @@ def fail_payment(
 ):
     """Mark a pending payment failed, release its holds and unfreeze the cart."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = Payment.objects.lock(payment.pk)
         if payment.status != Payment.Status.PENDING:
             return payment
         _fail_locked(
@@ -370,35 +351,40 @@ def fail_payment(
 
 
 def _fail_locked(*, payment, source, reason, detail="", gateway_state="", payload=None):
-    previous = payment.status
-    payment.status = Payment.Status.FAILED
+    """Fail the locked pending payment, release its holds, unfreeze its cart."""
     payment.failure_reason = str(reason)[:255]
     if gateway_state:
         payment.gateway_state = gateway_state
-    payment.next_check_at = None
-    payment.save()
-    payment.holds.filter(state=SlotHold.State.HELD).update(
-        state=SlotHold.State.RELEASED
-    )
-    _unfreeze_cart(payment)
-    record_audit(
+    payment.next_check_at = _late_check_at(payment, timezone.now())
+    states.move(
+        payment,
+        Payment.Status.FAILED,
         source=source,
-        action="payment.failed",
-        payment=payment,
-        from_state=previous,
-        to_state=payment.status,
         message=f"{reason} {detail}".strip(),
         payload=payload,
     )
+    _release_holds(payment, source=source)
+    _unfreeze_cart(payment, source=source)
     if gateway_state in GATEWAY_FAILED_STATES:
         payment_id = payment.pk
         transaction.on_commit(lambda: emails.send_payment_failed(payment_id=payment_id))
 
 
-def _unfreeze_cart(payment):
-    Cart.objects.filter(pk=payment.cart_id, status=Cart.Status.FROZEN).exclude(
-        payments__status=Payment.Status.PENDING
-    ).update(status=Cart.Status.OPEN, updated_at=timezone.now())
+def _release_holds(payment, *, source):
+    for hold in payment.holds.exclude(state=SlotHold.State.RELEASED):
+        states.move(hold, SlotHold.State.RELEASED, source=source, update_fields=[])
+
+
+def _unfreeze_cart(payment, *, source):
+    """Reopen the payment's cart for editing once no payment of it is pending."""
+    cart = Cart.objects.select_for_update().get(pk=payment.cart_id)
+    if cart.status != Cart.Status.FROZEN:
+        return
+    if cart.payments.filter(status=Payment.Status.PENDING).exists():
+        return
+    states.move(
+        cart, Cart.Status.OPEN, source=source, payment=payment, update_fields=[]
+    )
 
 
 # Settle a payment -----------------------------------------------------------
@@ -417,14 +403,15 @@ def payment_can_change(payment: Payment) -> bool:
     )
 
 
-def sync_payment(*, payment: Payment, source: str, actor=None) -> Payment:
+def sync(*, payment: Payment, source: str, actor=None) -> SyncResult:
     """Ask PhonePe for the order's state and settle the payment from it.
 
-    Raise phonepe.PhonePeError when PhonePe cannot be asked; the payment is
-    then unchanged (callers answer 503, show "still confirming", or retry).
+    Return what happened. Raise phonepe.PhonePeError when PhonePe cannot be
+    asked; the payment is then unchanged (callers answer 503, show "still
+    confirming", or retry). A payment that can no longer change costs nothing.
     """
     if not payment_can_change(payment):
-        return payment
+        return SyncResult(payment=payment, changed=False)
     try:
         status = phonepe.get_client().get_order_status(payment.merchant_order_id)
     except phonepe.PhonePeOrderNotFound:
@@ -434,12 +421,19 @@ def sync_payment(*, payment: Payment, source: str, actor=None) -> Payment:
     )
 
 
-def _handle_unknown_order(*, payment, source):
+def sync_payment(*, payment: Payment, source: str, actor=None) -> Payment:
+    """``sync`` for callers that only need the payment."""
+    return sync(payment=payment, source=source, actor=actor).payment
+
+
+def _handle_unknown_order(*, payment, source) -> SyncResult:
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        payment.last_checked_at = timezone.now()
+        payment = Payment.objects.lock(payment.pk)
+        before = payment.status
+        now = timezone.now()
+        payment.last_checked_at = now
         if payment.status == Payment.Status.PENDING and (
-            timezone.now() - payment.created_at > UNKNOWN_ORDER_GRACE
+            now - payment.created_at > UNKNOWN_ORDER_GRACE
         ):
             _fail_locked(
                 payment=payment,
@@ -447,8 +441,9 @@ def _handle_unknown_order(*, payment, source):
                 reason=_("PhonePe has no record of this payment."),
             )
         else:
-            payment.save(update_fields=["last_checked_at"])
-    return payment
+            payment.next_check_at = next_check_at(payment, now)
+            payment.save(update_fields=["last_checked_at", "next_check_at"])
+    return SyncResult(payment=payment, changed=payment.status != before)
 
 
 def next_check_delay(check_count: int) -> datetime.timedelta:
@@ -456,19 +451,50 @@ def next_check_delay(check_count: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(60, 10 * 2 ** max(check_count - 1, 0)))
 
 
-def apply_order_status(*, payment: Payment, status, source: str, actor=None) -> Payment:
+def _late_check_at(payment, now):
+    """When to ask again about a payment given up here that PhonePe may still complete.
+
+    The horizon is fixed by the holds' expiry (not by ``updated_at``, which
+    every check bumps): checks back off from a minute to an hour, and stop
+    LATE_COMPLETION_WINDOW after the holds expired.
+    """
+    if not payment.gateway_order_id or payment.gateway_state in GATEWAY_FAILED_STATES:
+        return None
+    base = payment.hold_until or payment.expires_at or payment.created_at
+    horizon = base + LATE_COMPLETION_WINDOW
+    if now >= horizon:
+        return None
+    age = (now - base).total_seconds()
+    delay = datetime.timedelta(seconds=min(3600, max(60, age)))
+    return min(now + delay, horizon)
+
+
+def next_check_at(payment, now):
+    """When the reconciler should next ask PhonePe about this payment (None: never)."""
+    if payment.status == Payment.Status.PENDING:
+        return now + next_check_delay(payment.check_count)
+    if payment.status == Payment.Status.FAILED:
+        return _late_check_at(payment, now)
+    return None
+
+
+def apply_order_status(
+    *, payment: Payment, status, source: str, actor=None
+) -> SyncResult:
     """Move the payment from PhonePe's order status, under a row lock."""
     booking_id = refund_id = None
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = Payment.objects.lock(payment.pk)
         before = (payment.status, payment.resolution)
         now = timezone.now()
         payment.last_checked_at = now
         payment.check_count += 1
         if not payment_can_change(payment):
-            payment.save(update_fields=["last_checked_at", "check_count"])
-            payment.changed = False
-            return payment
+            payment.next_check_at = None
+            payment.save(
+                update_fields=["last_checked_at", "check_count", "next_check_at"]
+            )
+            return SyncResult(payment=payment, changed=False)
         payload = status.raw
         if status.is_completed:
             booking_id, refund_id = _settle_success(
@@ -490,10 +516,10 @@ def apply_order_status(*, payment: Payment, status, source: str, actor=None) -> 
                     payload=payload,
                 )
             else:
+                # Failed here and now final at PhonePe: stop watching it.
                 payment.gateway_state = status.state
-                payment.save(
-                    update_fields=["gateway_state", "last_checked_at", "check_count"]
-                )
+                payment.next_check_at = None
+                payment.save()
         else:
             payment.gateway_state = status.state or "PENDING"
             if (
@@ -508,19 +534,14 @@ def apply_order_status(*, payment: Payment, status, source: str, actor=None) -> 
                     payload=payload,
                 )
             else:
-                payment.next_check_at = (
-                    now + next_check_delay(payment.check_count)
-                    if payment.status == Payment.Status.PENDING
-                    else None
-                )
+                payment.next_check_at = next_check_at(payment, now)
                 payment.save()
-    # Tells the caller whether this call (not a concurrent one) moved the payment.
-    payment.changed = (payment.status, payment.resolution) != before
+    changed = (payment.status, payment.resolution) != before
     if refund_id is not None:
-        submit_refund(refund=Refund.objects.get(pk=refund_id), source=source)
+        refunds.submit_refund(refund=Refund.objects.get(pk=refund_id), source=source)
     if booking_id is not None:
         logger.info("Payment %s booked as booking %s", payment, booking_id)
-    return payment
+    return SyncResult(payment=payment, changed=changed)
 
 
 def _booking_blocker(*, payment, status):
@@ -559,18 +580,16 @@ def _booking_blocker(*, payment, status):
 
 
 def _settle_success(*, payment, status, source, actor):
-    previous = payment.status
-    payment.status = Payment.Status.SUCCESS
+    """PhonePe took the money: book the locked payment, or refund it when blocked."""
     payment.gateway_state = status.state
     payment.gateway_error_code = ""
     payment.failure_reason = ""
     payment.next_check_at = None
-    record_audit(
+    states.move(
+        payment,
+        Payment.Status.SUCCESS,
         source=source,
         action="payment.succeeded",
-        payment=payment,
-        from_state=previous,
-        to_state=payment.status,
         message=f"PhonePe COMPLETED, amount {status.amount_paise} paise.",
         payload=status.raw,
         actor=actor,
@@ -584,10 +603,8 @@ def _settle_success(*, payment, status, source, actor):
     reason, detail = blocker
     payment.resolution = Payment.Resolution.REFUNDED
     payment.save()
-    payment.holds.exclude(state=SlotHold.State.RELEASED).update(
-        state=SlotHold.State.RELEASED
-    )
-    _unfreeze_cart(payment)
+    _release_holds(payment, source=source)
+    _unfreeze_cart(payment, source=source)
     refund = Refund.objects.create(
         merchant_refund_id=f"{payment.merchant_order_id}-AR"[:63],
         payment=payment,
@@ -617,6 +634,7 @@ def _unused_book_id():
 
 
 def _create_booking(*, payment, source):
+    """Create the booking of the locked, paid payment from its snapshot."""
     snapshot = payment.snapshot
     lines = snapshot["lines"]
     booking = Booking.objects.create(
@@ -645,13 +663,14 @@ def _create_booking(*, payment, source):
         )
         for line in lines
     )
-    holds = list(payment.holds.all())
-    for hold in holds:
-        hold.state = SlotHold.State.BOOKED
+    for hold in payment.holds.all():
         hold.booking = booking
-    SlotHold.objects.bulk_update(holds, ["state", "booking"])
-    Cart.objects.filter(pk=payment.cart_id).update(
-        status=Cart.Status.CONVERTED, updated_at=timezone.now()
+        states.move(
+            hold, SlotHold.State.BOOKED, source=source, update_fields=["booking"]
+        )
+    cart = Cart.objects.select_for_update().get(pk=payment.cart_id)
+    states.move(
+        cart, Cart.Status.CONVERTED, source=source, payment=payment, update_fields=[]
     )
     if snapshot.get("promo_id"):
         promo = PromoCode.objects.filter(pk=snapshot["promo_id"]).first()
@@ -675,364 +694,3 @@ def _create_booking(*, payment, source):
         lambda: emails.send_booking_confirmation(booking_id=booking_id)
     )
     return booking
-
-
-# Refunds --------------------------------------------------------------------
-
-
-def refundable_paise(payment: Payment) -> int:
-    """Return how much of the payment has not been refunded (or asked to be)."""
-    taken = (
-        payment.refunds.exclude(state=Refund.State.FAILED).aggregate(
-            total=Sum("amount_paise")
-        )["total"]
-        or 0
-    )
-    return max(payment.amount_paise - taken, 0)
-
-
-def submit_refund(*, refund: Refund, source: str) -> Refund:
-    """Send a requested refund to PhonePe (idempotent by merchantRefundId). Moves money."""
-    if refund.state != Refund.State.REQUESTED:
-        return refund
-    try:
-        result = phonepe.get_client().refund(
-            merchant_refund_id=refund.merchant_refund_id,
-            original_merchant_order_id=refund.payment.merchant_order_id,
-            amount_paise=refund.amount_paise,
-        )
-    except phonepe.PhonePeRejected as exc:
-        return _update_refund(
-            refund=refund,
-            source=source,
-            state=Refund.State.FAILED,
-            error=f"{exc.code}: {exc.message}"[:255],
-        )
-    except phonepe.PhonePeError as exc:
-        # Stays REQUESTED; the reconciler sends it again (same merchantRefundId).
-        Refund.objects.filter(pk=refund.pk).update(last_error=str(exc)[:255])
-        logger.warning("Refund %s not sent yet: %s", refund, exc)
-        refund.refresh_from_db()
-        return refund
-    state = _refund_state(result.state) or Refund.State.PENDING
-    return _update_refund(
-        refund=refund,
-        source=source,
-        state=state,
-        gateway_refund_id=result.refund_id or "",
-    )
-
-
-def sync_refund(*, refund: Refund, source: str) -> Refund:
-    """Read a refund's state from PhonePe's refund-status API and record it."""
-    if refund.state == Refund.State.REQUESTED:
-        return submit_refund(refund=refund, source=source)
-    if refund.state in {Refund.State.COMPLETED, Refund.State.FAILED}:
-        return refund
-    status = phonepe.get_client().get_refund_status(refund.merchant_refund_id)
-    state = _refund_state(status.state)
-    if state is None:
-        return refund
-    return _update_refund(
-        refund=refund,
-        source=source,
-        state=state,
-        gateway_refund_id=status.refund_id or "",
-        error=status.error_code or "",
-    )
-
-
-_REFUND_ORDER = {
-    Refund.State.REQUESTED: 0,
-    Refund.State.PENDING: 1,
-    Refund.State.CONFIRMED: 2,
-    Refund.State.COMPLETED: 3,
-    Refund.State.FAILED: 3,
-}
-
-
-def _refund_state(gateway_state):
-    return {
-        "PENDING": Refund.State.PENDING,
-        "CONFIRMED": Refund.State.CONFIRMED,
-        "ACCEPTED": Refund.State.CONFIRMED,
-        "COMPLETED": Refund.State.COMPLETED,
-        "FAILED": Refund.State.FAILED,
-    }.get((gateway_state or "").upper())
-
-
-def _update_refund(*, refund, source, state, gateway_refund_id="", error=""):
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
-        # States only move forward, whatever order the answers arrive in.
-        if (
-            _REFUND_ORDER[state] <= _REFUND_ORDER[refund.state]
-            and state != refund.state
-        ):
-            return refund
-        if state == refund.state:
-            if gateway_refund_id and not refund.gateway_refund_id:
-                refund.gateway_refund_id = gateway_refund_id
-                refund.save(update_fields=["gateway_refund_id", "updated_at"])
-            return refund
-        previous = refund.state
-        refund.state = state
-        if gateway_refund_id:
-            refund.gateway_refund_id = gateway_refund_id
-        refund.last_error = error[:255]
-        refund.save()
-        record_audit(
-            source=source,
-            action="refund." + state,
-            payment=refund.payment,
-            booking=refund.booking,
-            refund=refund,
-            from_state=previous,
-            to_state=state,
-            message=error,
-        )
-    return refund
-
-
-def request_refund(
-    *,
-    payment: Payment,
-    amount_paise: int,
-    reason,
-    note="",
-    booking=None,
-    actor=None,
-    source="admin",
-) -> Refund:
-    """Create a refund of ``amount_paise`` and send it to PhonePe. Moves money.
-
-    Raise CheckoutError when the payment was not paid or the amount would take
-    the total refunded above what was paid.
-    """
-    if not isinstance(amount_paise, int) or amount_paise < 100:
-        raise CheckoutError(_("A refund must be at least ₹1.00."))
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status != Payment.Status.SUCCESS:
-            raise CheckoutError(_("Only paid payments can be refunded."))
-        left = refundable_paise(payment)
-        if amount_paise > left:
-            raise CheckoutError(
-                _("At most %(left)s can still be refunded on this payment.")
-                % {"left": format_rupees(left)}
-            )
-        number = payment.refunds.count() + 1
-        refund = Refund.objects.create(
-            merchant_refund_id=f"{payment.merchant_order_id}-R{number}"[:63],
-            payment=payment,
-            booking=booking,
-            amount_paise=amount_paise,
-            reason=reason,
-            note=note[:255],
-            created_by=actor if actor is not None and actor.is_authenticated else None,
-        )
-        record_audit(
-            source=source,
-            action="refund.requested",
-            payment=payment,
-            booking=booking,
-            refund=refund,
-            to_state=refund.state,
-            message=f"{format_rupees(amount_paise)}: {note}".strip(),
-            actor=actor,
-        )
-        refund_id = refund.pk
-        transaction.on_commit(lambda: emails.send_refund_started(refund_id=refund_id))
-    return submit_refund(refund=refund, source=source)
-
-
-# Webhooks -------------------------------------------------------------------
-
-WEBHOOK_HEADERS = ("Content-Type", "User-Agent", "X-Forwarded-For", "Content-Length")
-
-
-@dataclass(frozen=True)
-class WebhookResult:
-    http_status: int
-    message: str
-
-
-def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
-    """Store a webhook delivery, then process it. Return the HTTP answer."""
-    delivery = WebhookDelivery.objects.create(
-        headers={
-            name: headers.get(name)
-            for name in (*WEBHOOK_HEADERS, "Authorization")
-            if headers.get(name) is not None
-        }
-        | ({"Authorization": "(present)"} if headers.get("Authorization") else {}),
-        body=body.decode("utf-8", errors="replace"),
-        remote_addr=remote_addr,
-    )
-    client = phonepe.get_client()
-    if not client.is_valid_webhook_authorization(headers.get("Authorization")):
-        return _finish_delivery(
-            delivery,
-            WebhookDelivery.Outcome.UNAUTHENTICATED,
-            401,
-            "Authorization header missing or wrong.",
-        )
-    delivery.authenticated = True
-    delivery.save(update_fields=["authenticated"])
-    return process_webhook_delivery(delivery=delivery)
-
-
-def process_webhook_delivery(
-    *, delivery: WebhookDelivery, source="webhook"
-) -> WebhookResult:
-    """Process a stored, authenticated delivery. Safe to run again (replay)."""
-    if not delivery.authenticated:
-        return _finish_delivery(
-            delivery,
-            WebhookDelivery.Outcome.UNAUTHENTICATED,
-            401,
-            "Authorization header missing or wrong.",
-        )
-    try:
-        event = phonepe.get_client().parse_webhook(delivery.body.encode("utf-8"))
-    except phonepe.PhonePeMalformedWebhook as exc:
-        return _finish_delivery(
-            delivery, WebhookDelivery.Outcome.MALFORMED, 400, str(exc)
-        )
-    delivery.event = event.event[:64]
-    delivery.merchant_order_id = (event.merchant_order_id or "")[:63]
-    delivery.merchant_refund_id = (event.merchant_refund_id or "")[:63]
-    try:
-        if event.merchant_refund_id or event.event.startswith("pg.refund."):
-            refund = Refund.objects.filter(
-                merchant_refund_id=event.merchant_refund_id
-            ).first()
-            if refund is None:
-                return _finish_delivery(
-                    delivery,
-                    WebhookDelivery.Outcome.UNKNOWN_ORDER,
-                    200,
-                    "Unknown refund.",
-                )
-            refund = sync_refund(refund=refund, source=source)
-            return _finish_delivery(
-                delivery,
-                WebhookDelivery.Outcome.PROCESSED,
-                200,
-                f"Refund {refund.state}.",
-            )
-        payment = Payment.objects.filter(
-            merchant_order_id=event.merchant_order_id
-        ).first()
-        if payment is None:
-            return _finish_delivery(
-                delivery, WebhookDelivery.Outcome.UNKNOWN_ORDER, 200, "Unknown order."
-            )
-        payment = sync_payment(payment=payment, source=source)
-        outcome = (
-            WebhookDelivery.Outcome.PROCESSED
-            if getattr(payment, "changed", False)
-            else WebhookDelivery.Outcome.IGNORED
-        )
-        return _finish_delivery(
-            delivery,
-            outcome,
-            200,
-            f"Payment {payment.status} {payment.resolution}".strip(),
-        )
-    except phonepe.PhonePeError as exc:
-        return _finish_delivery(
-            delivery, WebhookDelivery.Outcome.RETRY, 503, f"PhonePe unreachable: {exc}"
-        )
-
-
-def _finish_delivery(delivery, outcome, http_status, message):
-    delivery.outcome = outcome
-    delivery.http_status = http_status
-    delivery.error = "" if http_status == 200 else message
-    delivery.processed_at = timezone.now()
-    delivery.save()
-    return WebhookResult(http_status=http_status, message=message)
-
-
-# Confirm page and reconciler ------------------------------------------------
-
-
-def refresh_pending_payment(*, payment: Payment, source="poll") -> Payment:
-    """Ask PhonePe about a pending payment at most once per few seconds.
-
-    The claim is a conditional UPDATE, so many polling tabs, processes or
-    hosts share one gateway call per interval.
-    """
-    if not payment_can_change(payment) or payment.status != Payment.Status.PENDING:
-        return payment
-    now = timezone.now()
-    cutoff = now - datetime.timedelta(
-        seconds=settings.CHECKOUT_GATEWAY_CHECK_MIN_SECONDS
-    )
-    claimed = Payment.objects.filter(
-        pk=payment.pk, status=Payment.Status.PENDING
-    ).filter(last_checked_at__isnull=True).update(
-        last_checked_at=now
-    ) or Payment.objects.filter(
-        pk=payment.pk, status=Payment.Status.PENDING, last_checked_at__lte=cutoff
-    ).update(last_checked_at=now)
-    if not claimed:
-        return payment
-    try:
-        return sync_payment(payment=payment, source=source)
-    except phonepe.PhonePeError as exc:
-        logger.info("Poll could not reach PhonePe for %s: %s", payment, exc)
-        return payment
-
-
-def reconcile_due_payments(*, now=None, limit=100) -> dict:
-    """Settle pending payments whose next check is due, and move open refunds."""
-    now = now or timezone.now()
-    counts = defaultdict(int)
-    due = Payment.objects.filter(
-        status=Payment.Status.PENDING, next_check_at__lte=now
-    ).order_by("next_check_at")[:limit]
-    for payment in due:
-        try:
-            payment = sync_payment(payment=payment, source="reconciler")
-        except phonepe.PhonePeError as exc:
-            logger.warning(
-                "Reconciler could not reach PhonePe for %s: %s", payment, exc
-            )
-            Payment.objects.filter(pk=payment.pk).update(
-                next_check_at=now + next_check_delay(payment.check_count + 1),
-                check_count=payment.check_count + 1,
-            )
-            counts["unreachable"] += 1
-            continue
-        counts[payment.status] += 1
-    # Locally failed payments whose PhonePe order might still complete late.
-    late = Payment.objects.filter(
-        status=Payment.Status.FAILED,
-        gateway_order_id__gt="",
-        updated_at__gte=now - datetime.timedelta(hours=24),
-        updated_at__lte=now - datetime.timedelta(minutes=1),
-    ).exclude(gateway_state__in=GATEWAY_FAILED_STATES)[:limit]
-    for payment in late:
-        try:
-            payment = sync_payment(payment=payment, source="reconciler")
-        except phonepe.PhonePeError:
-            counts["unreachable"] += 1
-            continue
-        counts["late_" + payment.status] += 1
-    for refund in Refund.objects.filter(
-        state__in=[
-            Refund.State.REQUESTED,
-            Refund.State.PENDING,
-            Refund.State.CONFIRMED,
-        ],
-        updated_at__lte=now - datetime.timedelta(seconds=5),
-    )[:limit]:
-        try:
-            refund = sync_refund(refund=refund, source="reconciler")
-        except phonepe.PhonePeError:
-            counts["unreachable"] += 1
-            continue
-        counts["refund_" + refund.state] += 1
-    return dict(counts)

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from checkout import services
+from checkout import reconcile, services, webhooks
 from checkout.models import Booking, BookingItem, Payment
 from storefront import services as storefront_services
 from storefront.models import Address, Cart
@@ -131,7 +131,7 @@ def _status_context(payment):
 def confirm_booking(request):
     """The page PhonePe sends the customer back to; its status region polls itself."""
     payment = _payment_for_owner(request, request.GET.get("order", ""))
-    payment = services.refresh_pending_payment(payment=payment, source="poll")
+    payment = reconcile.refresh_pending_payment(payment=payment, source="poll")
     context = _status_context(payment)
     if request.htmx:
         response = render(request, "checkout/confirm.html#booking-status", context)
@@ -201,7 +201,7 @@ def booking_detail(request, book_id):
 @require_POST
 def phonepe_webhook(request):
     """PhonePe's server-to-server callback: store, verify, then re-fetch the truth."""
-    result = services.receive_webhook(
+    result = webhooks.receive_webhook(
         headers=request.headers,
         body=request.body,
         remote_addr=request.META.get("REMOTE_ADDR"),
@@ -292,7 +292,7 @@ def api_check_booking(request, payment_id):
     )
     if payment is None:
         return _api_error("payment_not_found", _("No such payment."), 404)
-    payment = services.refresh_pending_payment(payment=payment, source="api")
+    payment = reconcile.refresh_pending_payment(payment=payment, source="api")
     booking = getattr(payment, "booking", None)
     refund = (
         payment.refunds.order_by("created_at").first()

@@ -17,3 +17,25 @@ def browser_type_launch_args(browser_type_launch_args):
         args["executable_path"] = path
     args["args"] = [*args.get("args", []), *LAUNCH_FLAGS]
     return args
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` prove row locks and constraints that SQLite
+    cannot (it serialises whole transactions): they are skipped on SQLite, and
+    under CI (``CI=true``) a run without PostgreSQL fails instead of skipping."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    reason = "needs PostgreSQL row locks (set DATABASE_URL; CI runs these)"
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            if os.environ.get("CI", "").lower() == "true":
+                item.add_marker(pytest.mark.usefixtures("_fail_without_postgres"))
+            else:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def _fail_without_postgres():
+    pytest.fail("CI must run the postgres-marked tests on PostgreSQL (DATABASE_URL)")

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from checkout import operations, services
+from checkout import operations, refunds
 from checkout.models import AuditEntry, Booking, Refund, SlotHold
 from checkout.services import CheckoutError
 from tests.admin.conftest import GOOD_AUTH, WEBHOOK_PATH
@@ -89,9 +89,14 @@ def test_full_refund(
             "action", flat=True
         )
     )
-    assert actions[:3] == ["booking.cancelled", "refund.requested", "refund.pending"]
+    assert actions[:4] == [
+        "booking.cancelled",
+        "hold.released",
+        "refund.requested",
+        "refund.pending",
+    ]
     assert [m.subject for m in mailoutbox] == ["Your OkPuja refund has started"]
-    assert services.refundable_paise(paid_booking.payment) == 0
+    assert refunds.refundable_paise(paid_booking.payment) == 0
 
 
 def test_partial_refund_in_rupees_and_paise(ops_client, phonepe, paid_booking):
@@ -99,7 +104,7 @@ def test_partial_refund_in_rupees_and_paise(ops_client, phonepe, paid_booking):
     assert response.status_code == 302
     [refund] = paid_booking.refunds.all()
     assert refund.amount_paise == 149950
-    assert services.refundable_paise(paid_booking.payment) == 60050
+    assert refunds.refundable_paise(paid_booking.payment) == 60050
     page = ops_client.get(
         reverse("admin:checkout_booking_change", args=[paid_booking.pk])
     )
@@ -140,7 +145,7 @@ def test_refund_over_the_paid_amount_is_rejected_and_nothing_changes(
 def test_operation_checks_what_is_left_after_earlier_refunds(
     staff, phonepe, paid_booking
 ):
-    services.request_refund(
+    refunds.request_refund(
         payment=paid_booking.payment,
         amount_paise=200000,
         reason=Refund.Reason.OTHER,
@@ -159,7 +164,7 @@ def test_operation_checks_what_is_left_after_earlier_refunds(
     )
     assert booking.status == Booking.Status.CANCELLED
     assert refund.amount_paise == 10000
-    assert services.refundable_paise(booking.payment) == 0
+    assert refunds.refundable_paise(booking.payment) == 0
 
 
 def test_refund_webhooks_move_the_refund_to_completed(

@@ -1,22 +1,38 @@
 """Races on the money path: webhook storms and customers racing for a slot.
 
-They run on SQLite locally and on PostgreSQL in CI (row locks are real there).
+Marked ``postgres``: SQLite serialises whole transactions, so these pass there
+even without the row locks they guard. CI runs them on PostgreSQL, where each
+fails when its lock is removed (see each test's docstring).
 """
 
 import threading
+import time
 
 import pytest
 from django.db import connection
 
 from checkout import services
-from checkout.models import Booking, Payment, SlotHold, WebhookDelivery
+from checkout.models import (
+    AuditEntry,
+    Booking,
+    Payment,
+    Refund,
+    SlotHold,
+    WebhookDelivery,
+)
 from tests.checkout.conftest import Shop, confirmation_emails
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+WORKER_TIMEOUT = 60
 
 
-def run_concurrently(functions):
-    """Run the functions in threads released together; return results or exceptions."""
+def run_concurrently(functions, *, timeout=WORKER_TIMEOUT):
+    """Run the functions in threads released together; return results or exceptions.
+
+    Fail the test when a worker has not finished within ``timeout`` seconds (a
+    deadlock or a hang must not pass as a missing result).
+    """
     barrier = threading.Barrier(len(functions))
     results = [None] * len(functions)
 
@@ -30,17 +46,22 @@ def run_concurrently(functions):
             connection.close()
 
     threads = [
-        threading.Thread(target=runner, args=(index, function))
+        threading.Thread(target=runner, args=(index, function), daemon=True)
         for index, function in enumerate(functions)
     ]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + timeout
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    hung = [index for index, thread in enumerate(threads) if thread.is_alive()]
+    if hung:
+        pytest.fail(f"worker(s) {hung} still running after {timeout} s")
     return results
 
 
 def test_same_webhook_ten_times_at_once_books_once(live_phonepe, db):
+    """Guards the payment row lock in ``services.apply_order_status``."""
     shop = Shop()
     payment = shop.start()
     live_phonepe.set_faults(
@@ -68,6 +89,7 @@ def test_same_webhook_ten_times_at_once_books_once(live_phonepe, db):
 
 
 def test_many_syncs_at_once_book_once(phonepe, db):
+    """Guards the payment row lock in ``services.apply_order_status``."""
     shop = Shop()
     payment = shop.start()
     phonepe.settle(payment.merchant_order_id, "pay_upi")
@@ -82,9 +104,29 @@ def test_many_syncs_at_once_book_once(phonepe, db):
     assert not [r for r in results if isinstance(r, Exception)]
     assert Booking.objects.count() == 1
     assert len(confirmation_emails()) == 1
+    # Exactly one sync settled it; the others found it settled (no refund of a
+    # "cart already converted" from a second settle that raced the first).
+    assert not Refund.objects.exists()
+    assert AuditEntry.objects.filter(action="payment.succeeded").count() == 1
+    assert sum(1 for r in results if r.resolution == Payment.Resolution.BOOKED) == 6
 
 
-def test_two_customers_race_for_the_last_priest(phonepe, db):
+def test_two_customers_race_for_the_last_priest(phonepe, db, monkeypatch):
+    """Guards the slot row locks in ``services._lock_slots``.
+
+    The real capacity check is widened by a pause after it, so without the
+    lock both customers would pass it before either holds the priest.
+    """
+    check = services.storefront_services.check_slot_has_room
+
+    def check_then_pause(**kwargs):
+        result = check(**kwargs)
+        time.sleep(0.5)
+        return result
+
+    monkeypatch.setattr(
+        services.storefront_services, "check_slot_has_room", check_then_pause
+    )
     shop = Shop(capacity=1)
     first = shop.customer()
     second = shop.customer()
@@ -105,3 +147,13 @@ def test_two_customers_race_for_the_last_priest(phonepe, db):
     assert "full" in errors[0].message
     assert SlotHold.objects.live().count() == 1
     assert Payment.objects.filter(status=Payment.Status.PENDING).count() == 1
+
+
+def test_a_hanging_worker_fails_the_test():
+    """``run_concurrently`` itself: a hang is a failure, not a missing result."""
+    release = threading.Event()
+    try:
+        with pytest.raises(pytest.fail.Exception, match="still running"):
+            run_concurrently([lambda: 1, lambda: release.wait(30)], timeout=1)
+    finally:
+        release.set()

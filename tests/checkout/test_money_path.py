@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from checkout import services
+from checkout import reconcile, services
 from checkout.models import (
     AuditEntry,
     Booking,
@@ -198,7 +198,7 @@ def test_webhook_never_arrives_reconciler_books(phonepe, shop):
     phonepe.set_faults(order=payment.merchant_order_id, webhook="drop")
     phonepe.settle(payment.merchant_order_id, "pay_upi")
 
-    counts = services.reconcile_due_payments(
+    counts = reconcile.reconcile_due_payments(
         now=timezone.now() + datetime.timedelta(seconds=21)
     )
 
@@ -214,7 +214,7 @@ def test_reconciler_backs_off_while_pending(phonepe, shop):
     payment = shop.start()
     now = timezone.now() + datetime.timedelta(seconds=21)
 
-    services.reconcile_due_payments(now=now)
+    reconcile.reconcile_due_payments(now=now)
 
     payment.refresh_from_db()
     assert payment.status == Payment.Status.PENDING
@@ -421,7 +421,7 @@ def test_status_api_hanging_webhook_503_then_reconciled(phonepe, shop, client):
     assert Booking.objects.count() == 0
 
     phonepe.clear_faults()
-    services.reconcile_due_payments(now=timezone.now() + datetime.timedelta(minutes=1))
+    reconcile.reconcile_due_payments(now=timezone.now() + datetime.timedelta(minutes=1))
     assert Booking.objects.get().payment == payment
 
 

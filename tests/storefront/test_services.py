@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from checkout.models import Payment, SlotHold
+from checkout.models import Booking, Payment, SlotHold
 from storefront import services
 from storefront.models import (
     Cart,
@@ -81,8 +81,22 @@ def _hold(*, slot, date, priests, state, expires_in):
         cart=cart,
         amount_paise=150100,
     )
+    booking = None
+    if state == SlotHold.State.BOOKED:
+        Payment.objects.filter(pk=payment.pk).update(
+            status=Payment.Status.SUCCESS, resolution=Payment.Resolution.BOOKED
+        )
+        booking = Booking.objects.create(
+            payment=payment,
+            user=user,
+            subtotal_paise=150100,
+            total_paise=150100,
+            address={},
+            first_date=date,
+        )
     return SlotHold.objects.create(
         payment=payment,
+        booking=booking,
         date=date,
         slot=slot,
         priests=priests,

@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from checkout.services import reconcile_due_payments
+from checkout.reconcile import reconcile_due_payments
 
 
 class Command(BaseCommand):

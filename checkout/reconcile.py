@@ -1,0 +1,100 @@
+"""Asking PhonePe on a schedule: the confirm page's poll and the reconciler.
+
+The reconciler (``manage.py reconcile_payments --loop``) settles payments whose
+webhook never came, watches payments given up here for a late completion, and
+follows open refunds to their end.
+"""
+
+import datetime
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.utils import timezone
+
+from checkout import phonepe, refunds, services
+from checkout.models import Payment, Refund
+from checkout.states import REFUND_OPEN_STATES
+
+logger = logging.getLogger("checkout")
+
+
+def refresh_pending_payment(*, payment: Payment, source="poll") -> Payment:
+    """Ask PhonePe about a pending payment at most once per few seconds.
+
+    The claim is a conditional UPDATE, so many polling tabs, processes or
+    hosts share one gateway call per interval.
+    """
+    if (
+        not services.payment_can_change(payment)
+        or payment.status != Payment.Status.PENDING
+    ):
+        return payment
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(
+        seconds=settings.CHECKOUT_GATEWAY_CHECK_MIN_SECONDS
+    )
+    claimed = Payment.objects.filter(
+        pk=payment.pk, status=Payment.Status.PENDING
+    ).filter(last_checked_at__isnull=True).update(
+        last_checked_at=now
+    ) or Payment.objects.filter(
+        pk=payment.pk, status=Payment.Status.PENDING, last_checked_at__lte=cutoff
+    ).update(last_checked_at=now)
+    if not claimed:
+        return payment
+    try:
+        return services.sync_payment(payment=payment, source=source)
+    except phonepe.PhonePeError as exc:
+        logger.info("Poll could not reach PhonePe for %s: %s", payment, exc)
+        return payment
+
+
+def _reschedule_unreachable(payment, now):
+    """PhonePe could not be asked: try this payment again later, backing off."""
+    payment.check_count += 1
+    Payment.objects.filter(pk=payment.pk).update(
+        next_check_at=services.next_check_at(payment, now),
+        check_count=payment.check_count,
+    )
+
+
+def reconcile_due_payments(*, now=None, limit=100) -> dict:
+    """Settle payments whose next check is due, and move open refunds.
+
+    Due are pending payments (backing off from 10 s to a minute) and payments
+    given up here that PhonePe may still complete (watched until their holds'
+    expiry plus a day, backing off to hourly; see ``services.next_check_at``).
+    """
+    now = now or timezone.now()
+    counts = defaultdict(int)
+    due = Payment.objects.filter(
+        status__in=[Payment.Status.PENDING, Payment.Status.FAILED],
+        next_check_at__lte=now,
+    ).order_by("next_check_at")[:limit]
+    for payment in due:
+        late = payment.status == Payment.Status.FAILED
+        if not services.payment_can_change(payment):
+            Payment.objects.filter(pk=payment.pk).update(next_check_at=None)
+            continue
+        try:
+            payment = services.sync_payment(payment=payment, source="reconciler")
+        except phonepe.PhonePeError as exc:
+            logger.warning(
+                "Reconciler could not reach PhonePe for %s: %s", payment, exc
+            )
+            _reschedule_unreachable(payment, now)
+            counts["unreachable"] += 1
+            continue
+        counts[("late_" if late else "") + payment.status] += 1
+    for refund in Refund.objects.filter(
+        state__in=REFUND_OPEN_STATES,
+        updated_at__lte=now - datetime.timedelta(seconds=5),
+    )[:limit]:
+        try:
+            refund = refunds.sync_refund(refund=refund, source="reconciler")
+        except phonepe.PhonePeError:
+            counts["unreachable"] += 1
+            continue
+        counts["refund_" + refund.state] += 1
+    return dict(counts)

@@ -1,0 +1,163 @@
+"""Refunds: ask PhonePe to return money, and follow each refund to its end.
+
+``request_refund`` is the one way to start a refund by hand (staff cancels);
+the money path starts automatic refunds of unbookable payments in
+``services``. A refund's state only moves forward (``states.REFUND``).
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from checkout import emails, phonepe, states
+from checkout.audit import record_audit
+from checkout.errors import CheckoutError
+from checkout.models import Payment, Refund
+from storefront.india import format_rupees
+
+logger = logging.getLogger("checkout")
+
+
+def refundable_paise(payment: Payment) -> int:
+    """Return how much of the payment has not been refunded (or asked to be)."""
+    taken = (
+        payment.refunds.exclude(state=Refund.State.FAILED).aggregate(
+            total=Sum("amount_paise")
+        )["total"]
+        or 0
+    )
+    return max(payment.amount_paise - taken, 0)
+
+
+def submit_refund(*, refund: Refund, source: str) -> Refund:
+    """Send a requested refund to PhonePe (idempotent by merchantRefundId). Moves money."""
+    if refund.state != Refund.State.REQUESTED:
+        return refund
+    try:
+        result = phonepe.get_client().refund(
+            merchant_refund_id=refund.merchant_refund_id,
+            original_merchant_order_id=refund.payment.merchant_order_id,
+            amount_paise=refund.amount_paise,
+        )
+    except phonepe.PhonePeRejected as exc:
+        return _update_refund(
+            refund=refund,
+            source=source,
+            state=Refund.State.FAILED,
+            error=f"{exc.code}: {exc.message}"[:255],
+        )
+    except phonepe.PhonePeError as exc:
+        # Stays REQUESTED; the reconciler sends it again (same merchantRefundId).
+        Refund.objects.filter(pk=refund.pk).update(last_error=str(exc)[:255])
+        logger.warning("Refund %s not sent yet: %s", refund, exc)
+        refund.refresh_from_db()
+        return refund
+    state = _refund_state(result.state) or Refund.State.PENDING
+    return _update_refund(
+        refund=refund,
+        source=source,
+        state=state,
+        gateway_refund_id=result.refund_id or "",
+    )
+
+
+def sync_refund(*, refund: Refund, source: str) -> Refund:
+    """Read a refund's state from PhonePe's refund-status API and record it."""
+    if refund.state == Refund.State.REQUESTED:
+        return submit_refund(refund=refund, source=source)
+    if refund.state in {Refund.State.COMPLETED, Refund.State.FAILED}:
+        return refund
+    status = phonepe.get_client().get_refund_status(refund.merchant_refund_id)
+    state = _refund_state(status.state)
+    if state is None:
+        return refund
+    return _update_refund(
+        refund=refund,
+        source=source,
+        state=state,
+        gateway_refund_id=status.refund_id or "",
+        error=status.error_code or "",
+    )
+
+
+def _refund_state(gateway_state):
+    return {
+        "PENDING": Refund.State.PENDING,
+        "CONFIRMED": Refund.State.CONFIRMED,
+        "ACCEPTED": Refund.State.CONFIRMED,
+        "COMPLETED": Refund.State.COMPLETED,
+        "FAILED": Refund.State.FAILED,
+    }.get((gateway_state or "").upper())
+
+
+def _update_refund(*, refund, source, state, gateway_refund_id="", error=""):
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if state == refund.state:
+            if gateway_refund_id and not refund.gateway_refund_id:
+                refund.gateway_refund_id = gateway_refund_id
+                refund.save(update_fields=["gateway_refund_id", "updated_at"])
+            return refund
+        # States only move forward, whatever order the answers arrive in: an
+        # older answer arriving late is not an error, just stale.
+        if not states.REFUND.allows(refund.state, state):
+            return refund
+        if gateway_refund_id:
+            refund.gateway_refund_id = gateway_refund_id
+        refund.last_error = error[:255]
+        states.move(refund, state, source=source, message=error)
+    return refund
+
+
+def request_refund(
+    *,
+    payment: Payment,
+    amount_paise: int,
+    reason,
+    note="",
+    booking=None,
+    actor=None,
+    source="admin",
+) -> Refund:
+    """Create a refund of ``amount_paise`` and send it to PhonePe. Moves money.
+
+    Raise CheckoutError when the payment was not paid or the amount would take
+    the total refunded above what was paid.
+    """
+    if not isinstance(amount_paise, int) or amount_paise < 100:
+        raise CheckoutError(_("A refund must be at least ₹1.00."))
+    with transaction.atomic():
+        payment = Payment.objects.lock(payment.pk)
+        if payment.status != Payment.Status.SUCCESS:
+            raise CheckoutError(_("Only paid payments can be refunded."))
+        left = refundable_paise(payment)
+        if amount_paise > left:
+            raise CheckoutError(
+                _("At most %(left)s can still be refunded on this payment.")
+                % {"left": format_rupees(left)}
+            )
+        number = payment.refunds.count() + 1
+        refund = Refund.objects.create(
+            merchant_refund_id=f"{payment.merchant_order_id}-R{number}"[:63],
+            payment=payment,
+            booking=booking,
+            amount_paise=amount_paise,
+            reason=reason,
+            note=note[:255],
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        record_audit(
+            source=source,
+            action="refund.requested",
+            payment=payment,
+            booking=booking,
+            refund=refund,
+            to_state=refund.state,
+            message=f"{format_rupees(amount_paise)}: {note}".strip(),
+            actor=actor,
+        )
+        refund_id = refund.pk
+        transaction.on_commit(lambda: emails.send_refund_started(refund_id=refund_id))
+    return submit_refund(refund=refund, source=source)

@@ -1,0 +1,119 @@
+"""PhonePe's webhooks: store every delivery first (the inbox), then settle from it.
+
+A delivery is only a hint: settling always asks PhonePe's status API
+(``services.sync``, ``refunds.sync_refund``). Stored deliveries can be replayed.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from checkout import phonepe, refunds, services
+from checkout.models import Payment, Refund, WebhookDelivery
+
+WEBHOOK_HEADERS = ("Content-Type", "User-Agent", "X-Forwarded-For", "Content-Length")
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    http_status: int
+    message: str
+
+
+def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
+    """Store a webhook delivery, then process it. Return the HTTP answer."""
+    delivery = WebhookDelivery.objects.create(
+        headers={
+            name: headers.get(name)
+            for name in (*WEBHOOK_HEADERS, "Authorization")
+            if headers.get(name) is not None
+        }
+        | ({"Authorization": "(present)"} if headers.get("Authorization") else {}),
+        body=body.decode("utf-8", errors="replace"),
+        remote_addr=remote_addr,
+    )
+    client = phonepe.get_client()
+    if not client.is_valid_webhook_authorization(headers.get("Authorization")):
+        return _finish_delivery(
+            delivery,
+            WebhookDelivery.Outcome.UNAUTHENTICATED,
+            401,
+            "Authorization header missing or wrong.",
+        )
+    delivery.authenticated = True
+    delivery.save(update_fields=["authenticated"])
+    return process_webhook_delivery(delivery=delivery)
+
+
+def process_webhook_delivery(
+    *, delivery: WebhookDelivery, source="webhook"
+) -> WebhookResult:
+    """Process a stored, authenticated delivery. Safe to run again (replay)."""
+    if not delivery.authenticated:
+        return _finish_delivery(
+            delivery,
+            WebhookDelivery.Outcome.UNAUTHENTICATED,
+            401,
+            "Authorization header missing or wrong.",
+        )
+    try:
+        event = phonepe.get_client().parse_webhook(delivery.body.encode("utf-8"))
+    except phonepe.PhonePeMalformedWebhook as exc:
+        return _finish_delivery(
+            delivery, WebhookDelivery.Outcome.MALFORMED, 400, str(exc)
+        )
+    delivery.event = event.event[:64]
+    delivery.merchant_order_id = (event.merchant_order_id or "")[:63]
+    delivery.merchant_refund_id = (event.merchant_refund_id or "")[:63]
+    try:
+        if event.merchant_refund_id or event.event.startswith("pg.refund."):
+            refund = Refund.objects.filter(
+                merchant_refund_id=event.merchant_refund_id
+            ).first()
+            if refund is None:
+                return _finish_delivery(
+                    delivery,
+                    WebhookDelivery.Outcome.UNKNOWN_ORDER,
+                    200,
+                    "Unknown refund.",
+                )
+            refund = refunds.sync_refund(refund=refund, source=source)
+            return _finish_delivery(
+                delivery,
+                WebhookDelivery.Outcome.PROCESSED,
+                200,
+                f"Refund {refund.state}.",
+            )
+        payment = Payment.objects.filter(
+            merchant_order_id=event.merchant_order_id
+        ).first()
+        if payment is None:
+            return _finish_delivery(
+                delivery, WebhookDelivery.Outcome.UNKNOWN_ORDER, 200, "Unknown order."
+            )
+        result = services.sync(payment=payment, source=source)
+        outcome = (
+            WebhookDelivery.Outcome.PROCESSED
+            if result.changed
+            else WebhookDelivery.Outcome.IGNORED
+        )
+        payment = result.payment
+        return _finish_delivery(
+            delivery,
+            outcome,
+            200,
+            f"Payment {payment.status} {payment.resolution}".strip(),
+        )
+    except phonepe.PhonePeError as exc:
+        return _finish_delivery(
+            delivery, WebhookDelivery.Outcome.RETRY, 503, f"PhonePe unreachable: {exc}"
+        )
+
+
+def _finish_delivery(delivery, outcome, http_status, message):
+    delivery.outcome = outcome
+    delivery.http_status = http_status
+    delivery.error = "" if http_status == 200 else message
+    delivery.processed_at = timezone.now()
+    delivery.save()
+    return WebhookResult(http_status=http_status, message=message)
