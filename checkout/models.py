@@ -68,6 +68,15 @@ class Payment(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     check_count = models.PositiveIntegerField(default=0)
     snapshot = models.JSONField(default=dict)
+    # The promo code whose discount this payment carries: one use of it is
+    # reserved while the payment is pending and its holds are live.
+    promo = models.ForeignKey(
+        "storefront.PromoCode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -247,6 +256,7 @@ class Refund(models.Model):
         AMOUNT_MISMATCH = "amount_mismatch", _("Amount paid differs from the order")
         SLOT_UNAVAILABLE = "slot_unavailable", _("Slot no longer available")
         CART_CONVERTED = "cart_converted", _("Order already booked by another payment")
+        PROMO_USED_UP = "promo_used_up", _("Promo code used up while payment was late")
         CANCELLED = "cancelled", _("Booking cancelled")
         OTHER = "other", _("Other")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -156,6 +157,43 @@ def _validate_cart_for_payment(*, cart, user):
     return totals
 
 
+def _promo_reservations(*, promo, user, now, exclude_payment_id=None):
+    """Return (total, this customer's) uses of ``promo`` held by payments in flight.
+
+    A pending payment reserves one use while its holds are live; a failed,
+    booked (then a redemption) or lapsed payment reserves none.
+    """
+    live = Payment.objects.filter(
+        promo=promo, status=Payment.Status.PENDING, hold_until__gt=now
+    ).exclude(pk=exclude_payment_id)
+    counts = live.aggregate(
+        total=Count("pk"), mine=Count("pk", filter=Q(user_id=user.pk))
+    )
+    return counts["total"], counts["mine"]
+
+
+def _reserve_promo(*, totals, user, now):
+    """Check the cart's promo code against its limits, counting payments in flight.
+
+    Locks the promo code's row, so two customers paying for its last use are
+    served one at a time. Return the promo code the payment reserves, or None.
+    """
+    if totals.promo is None or not totals.discount_paise:
+        return None
+    promo = PromoCode.objects.select_for_update().get(pk=totals.promo.pk)
+    try:
+        storefront_services.check_promo_uses(
+            promo=promo,
+            user=user,
+            reserved=_promo_reservations(promo=promo, user=user, now=now),
+        )
+    except storefront_services.PromoError as exc:
+        raise CheckoutError(
+            exc.message + " " + _("Please remove it from your cart to continue.")
+        ) from None
+    return promo
+
+
 def start_payment(*, cart: Cart, user, address: Address) -> Payment:
     """Freeze the cart, hold its slots and create the PhonePe order.
 
@@ -198,6 +236,7 @@ def start_payment(*, cart: Cart, user, address: Address) -> Payment:
                     )
                 except storefront_services.SlotUnavailableError as exc:
                     raise CheckoutError(exc.message) from None
+            promo = _reserve_promo(totals=totals, user=user, now=now)
             expires_at = now + datetime.timedelta(
                 seconds=settings.PHONEPE_ORDER_EXPIRE_AFTER
             )
@@ -210,6 +249,7 @@ def start_payment(*, cart: Cart, user, address: Address) -> Payment:
                 cart=cart,
                 amount_paise=totals.total_paise,
                 snapshot=snapshot,
+                promo=promo,
                 expires_at=expires_at,
                 hold_until=hold_until,
                 next_check_at=now + datetime.timedelta(seconds=20),
@@ -576,6 +616,23 @@ def _booking_blocker(*, payment, status):
             )
         except storefront_services.SlotUnavailableError as exc:
             return Refund.Reason.SLOT_UNAVAILABLE, exc.message
+    # Its promo reservation lapsed with the holds: the discount stands only if
+    # a use of the code is still free.
+    if payment.promo_id:
+        promo = PromoCode.objects.select_for_update().get(pk=payment.promo_id)
+        try:
+            storefront_services.check_promo_uses(
+                promo=promo,
+                user=payment.user,
+                reserved=_promo_reservations(
+                    promo=promo,
+                    user=payment.user,
+                    now=now,
+                    exclude_payment_id=payment.pk,
+                ),
+            )
+        except storefront_services.PromoError as exc:
+            return Refund.Reason.PROMO_USED_UP, exc.message
     return None
 
 
@@ -672,15 +729,13 @@ def _create_booking(*, payment, source):
     states.move(
         cart, Cart.Status.CONVERTED, source=source, payment=payment, update_fields=[]
     )
-    if snapshot.get("promo_id"):
-        promo = PromoCode.objects.filter(pk=snapshot["promo_id"]).first()
-        if promo is not None:
-            storefront_services.record_promo_use(
-                promo=promo,
-                user=payment.user,
-                reference=booking.book_id,
-                discount_paise=snapshot["discount_paise"],
-            )
+    if payment.promo_id:
+        storefront_services.record_promo_use(
+            promo=payment.promo,
+            user=payment.user,
+            reference=booking.book_id,
+            discount_paise=snapshot["discount_paise"],
+        )
     record_audit(
         source=source,
         action="booking.created",

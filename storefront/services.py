@@ -203,8 +203,15 @@ def promo_discount(*, promo: PromoCode, subtotal_paise: int) -> int:
     return max(0, min(discount, subtotal_paise))
 
 
-def check_promo(*, promo: PromoCode, subtotal_paise: int, user=None, now=None) -> None:
-    """Raise PromoError unless the promo code can be used on this order now."""
+def check_promo(
+    *, promo: PromoCode, subtotal_paise: int, user=None, now=None, reserved=(0, 0)
+) -> None:
+    """Raise PromoError unless the promo code can be used on this order now.
+
+    Uses count as redemptions (bookings made with the code) plus ``reserved``:
+    ``(total, this customer's)`` uses held by payments in flight, which checkout
+    counts at Pay under a lock on the promo code.
+    """
     from storefront.india import format_rupees
 
     now = now or timezone.now()
@@ -229,29 +236,36 @@ def check_promo(*, promo: PromoCode, subtotal_paise: int, user=None, now=None) -
             _("The promo code %(code)s needs an order of at least %(min)s.")
             % {"code": promo.code, "min": format_rupees(promo.min_order_paise)}
         )
-    if promo.usage_limit is not None or (
-        promo.per_customer_limit is not None
-        and user is not None
-        and user.is_authenticated
-    ):
-        counts = PromoRedemption.objects.filter(promo=promo).aggregate(
-            total=Count("pk"),
-            mine=Count("pk", filter=Q(user_id=getattr(user, "pk", None))),
+    if promo.usage_limit is not None or promo.per_customer_limit is not None:
+        check_promo_uses(promo=promo, user=user, reserved=reserved)
+
+
+def check_promo_uses(*, promo: PromoCode, user=None, reserved=(0, 0)) -> None:
+    """Raise PromoError when the code's total or per-customer uses are all taken.
+
+    Uses are redemptions (bookings made with the code) plus ``reserved``:
+    ``(total, this customer's)`` uses held by payments in flight.
+    """
+    if promo.usage_limit is None and promo.per_customer_limit is None:
+        return
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    counts = PromoRedemption.objects.filter(promo=promo).aggregate(
+        total=Count("pk"), mine=Count("pk", filter=Q(user_id=user_id))
+    )
+    total = counts["total"] + reserved[0]
+    mine = counts["mine"] + reserved[1]
+    if promo.usage_limit is not None and total >= promo.usage_limit:
+        raise PromoError(
+            _("The promo code %(code)s has been fully used.") % {"code": promo.code}
         )
-        if promo.usage_limit is not None and counts["total"] >= promo.usage_limit:
-            raise PromoError(
-                _("The promo code %(code)s has been fully used.") % {"code": promo.code}
-            )
-        if (
-            promo.per_customer_limit is not None
-            and user is not None
-            and user.is_authenticated
-            and counts["mine"] >= promo.per_customer_limit
-        ):
-            raise PromoError(
-                _("You have already used the promo code %(code)s.")
-                % {"code": promo.code}
-            )
+    if (
+        promo.per_customer_limit is not None
+        and user_id is not None
+        and mine >= promo.per_customer_limit
+    ):
+        raise PromoError(
+            _("You have already used the promo code %(code)s.") % {"code": promo.code}
+        )
 
 
 def record_promo_use(
