@@ -10,13 +10,19 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
-from checkout import phonepe, refunds, services
-from checkout.models import Payment, Refund
+from checkout import phonepe, refunds, services, webhooks
+from checkout.models import Payment, Refund, WebhookDelivery
 from checkout.states import REFUND_OPEN_STATES
 
 logger = logging.getLogger("checkout")
+
+# A delivery still "received" this long after it arrived was being processed
+# by a process that died (a request never takes this long: gunicorn's timeout
+# is shorter). The reconciler then finishes it.
+STUCK_DELIVERY_AFTER = datetime.timedelta(minutes=2)
 
 
 def refresh_pending_payment(*, payment: Payment, source="poll") -> Payment:
@@ -97,4 +103,50 @@ def reconcile_due_payments(*, now=None, limit=100) -> dict:
             counts["unreachable"] += 1
             continue
         counts["refund_" + refund.state] += 1
+    for outcome in close_stuck_deliveries(now=now, limit=limit):
+        counts["webhook_" + outcome] += 1
     return dict(counts)
+
+
+def close_stuck_deliveries(*, now, limit=100) -> list:
+    """Finish webhook deliveries whose process died before recording an outcome.
+
+    An authenticated one is processed now (settling is idempotent, so one that
+    had in fact settled is recorded as ignored); one that died before its
+    Authorization was checked cannot be checked any more (only the header's
+    presence is stored) and is closed as an error: PhonePe retries it, since it
+    never got a 200.
+    """
+    outcomes = []
+    cutoff = now - STUCK_DELIVERY_AFTER
+    unclaimed = Q(processed_at__isnull=True) | Q(processed_at__lte=cutoff)
+    stuck = (
+        WebhookDelivery.objects.filter(
+            outcome=WebhookDelivery.Outcome.RECEIVED, received_at__lte=cutoff
+        )
+        .filter(unclaimed)
+        .order_by("received_at")[:limit]
+    )
+    for delivery in stuck:
+        # Claimed by one reconciler at a time (a conditional UPDATE).
+        claimed = (
+            WebhookDelivery.objects.filter(
+                pk=delivery.pk, outcome=WebhookDelivery.Outcome.RECEIVED
+            )
+            .filter(unclaimed)
+            .update(processed_at=now)
+        )
+        if not claimed:
+            continue
+        if delivery.authenticated:
+            webhooks.process_webhook_delivery(delivery=delivery, source="reconciler")
+        else:
+            webhooks.finish_delivery(
+                delivery,
+                WebhookDelivery.Outcome.ERROR,
+                None,
+                "Interrupted before its Authorization was checked; PhonePe retries it.",
+            )
+        delivery.refresh_from_db(fields=["outcome"])
+        outcomes.append(delivery.outcome)
+    return outcomes

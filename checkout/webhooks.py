@@ -34,7 +34,7 @@ def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
     )
     client = phonepe.get_client()
     if not client.is_valid_webhook_authorization(headers.get("Authorization")):
-        return _finish_delivery(
+        return finish_delivery(
             delivery,
             WebhookDelivery.Outcome.UNAUTHENTICATED,
             401,
@@ -50,7 +50,7 @@ def process_webhook_delivery(
 ) -> WebhookResult:
     """Process a stored, authenticated delivery. Safe to run again (replay)."""
     if not delivery.authenticated:
-        return _finish_delivery(
+        return finish_delivery(
             delivery,
             WebhookDelivery.Outcome.UNAUTHENTICATED,
             401,
@@ -59,7 +59,7 @@ def process_webhook_delivery(
     try:
         event = phonepe.get_client().parse_webhook(delivery.body.encode("utf-8"))
     except phonepe.PhonePeMalformedWebhook as exc:
-        return _finish_delivery(
+        return finish_delivery(
             delivery, WebhookDelivery.Outcome.MALFORMED, 400, str(exc)
         )
     delivery.event = event.event[:64]
@@ -71,14 +71,14 @@ def process_webhook_delivery(
                 merchant_refund_id=event.merchant_refund_id
             ).first()
             if refund is None:
-                return _finish_delivery(
+                return finish_delivery(
                     delivery,
                     WebhookDelivery.Outcome.UNKNOWN_ORDER,
                     200,
                     "Unknown refund.",
                 )
             refund = refunds.sync_refund(refund=refund, source=source)
-            return _finish_delivery(
+            return finish_delivery(
                 delivery,
                 WebhookDelivery.Outcome.PROCESSED,
                 200,
@@ -88,7 +88,7 @@ def process_webhook_delivery(
             merchant_order_id=event.merchant_order_id
         ).first()
         if payment is None:
-            return _finish_delivery(
+            return finish_delivery(
                 delivery, WebhookDelivery.Outcome.UNKNOWN_ORDER, 200, "Unknown order."
             )
         result = services.sync(payment=payment, source=source)
@@ -98,19 +98,20 @@ def process_webhook_delivery(
             else WebhookDelivery.Outcome.IGNORED
         )
         payment = result.payment
-        return _finish_delivery(
+        return finish_delivery(
             delivery,
             outcome,
             200,
             f"Payment {payment.status} {payment.resolution}".strip(),
         )
     except phonepe.PhonePeError as exc:
-        return _finish_delivery(
+        return finish_delivery(
             delivery, WebhookDelivery.Outcome.RETRY, 503, f"PhonePe unreachable: {exc}"
         )
 
 
-def _finish_delivery(delivery, outcome, http_status, message):
+def finish_delivery(delivery, outcome, http_status, message):
+    """Record how a delivery ended and the HTTP answer PhonePe got (or would get)."""
     delivery.outcome = outcome
     delivery.http_status = http_status
     delivery.error = "" if http_status == 200 else message

@@ -293,3 +293,45 @@ def test_architecture_document_lists_every_move_of_every_machine():
         rows = set(re.findall(r"^\| `(\w+)` \| `(\w+)` \|", section.group(0), re.M))
         expected = {(m.source, m.target) for m in machine.moves}
         assert rows == expected, (machine.name, rows ^ expected)
+
+
+# Inbox rows left "received" by a dead process are finished ---------------------------
+
+
+def test_reconciler_finishes_a_delivery_left_received(phonepe, shop):
+    from checkout.models import WebhookDelivery
+
+    payment = shop.start()
+    phonepe.settle(payment.merchant_order_id, "pay_upi")
+    body = {
+        "event": "checkout.order.completed",
+        "payload": {
+            "merchantOrderId": payment.merchant_order_id,
+            "orderId": payment.gateway_order_id,
+            "state": "COMPLETED",
+            "amount": payment.amount_paise,
+        },
+    }
+    # The web process stored and authenticated it, then was killed.
+    stuck = WebhookDelivery.objects.create(body=json.dumps(body), authenticated=True)
+    unchecked = WebhookDelivery.objects.create(body=json.dumps(body))
+    fresh = WebhookDelivery.objects.create(body=json.dumps(body), authenticated=True)
+    old = timezone.now() - reconcile.STUCK_DELIVERY_AFTER * 2
+    WebhookDelivery.objects.filter(pk__in=[stuck.pk, unchecked.pk]).update(
+        received_at=old
+    )
+
+    counts = reconcile.reconcile_due_payments()
+
+    stuck.refresh_from_db()
+    unchecked.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stuck.outcome == WebhookDelivery.Outcome.PROCESSED
+    assert Booking.objects.get().payment == payment
+    assert unchecked.outcome == WebhookDelivery.Outcome.ERROR
+    assert "Authorization" in unchecked.error
+    assert fresh.outcome == WebhookDelivery.Outcome.RECEIVED  # still in its request
+    assert counts["webhook_processed"] == 1 and counts["webhook_error"] == 1
+    # A second pass finds nothing left.
+    counts = reconcile.reconcile_due_payments()
+    assert not any(key.startswith("webhook_") for key in counts)
