@@ -314,12 +314,7 @@ def _create_gateway_order(payment: Payment) -> Payment:
         )
     except phonepe.PhonePeError as exc:
         logger.warning("PhonePe create payment failed for %s: %s", payment, exc)
-        fail_payment(
-            payment=payment,
-            source="checkout",
-            reason=_("PhonePe could not start the payment."),
-            detail=str(exc),
-        )
+        _discard_unstarted(payment, detail=str(exc))
         if isinstance(exc, phonepe.PhonePeRejected):
             message = _(
                 "PhonePe could not start this payment (%(code)s). Nothing was charged; "
@@ -332,7 +327,15 @@ def _create_gateway_order(payment: Payment) -> Payment:
             )
         raise CheckoutError(message) from exc
     with transaction.atomic():
-        payment = Payment.objects.lock(payment.pk)
+        payment = Payment.objects.select_for_update().filter(pk=payment.pk).first()
+        if payment is None:
+            # A concurrent Pay of the same cart failed to reach PhonePe and
+            # discarded this attempt; the customer starts again.
+            raise CheckoutError(
+                _(
+                    "This payment could not be started. Nothing was charged; please try again."
+                )
+            )
         if payment.status == Payment.Status.PENDING and not payment.page_url:
             payment.gateway_order_id = created.order_id or ""
             payment.gateway_state = created.state or "PENDING"
@@ -371,23 +374,45 @@ def _create_gateway_order(payment: Payment) -> Payment:
     return payment
 
 
-def fail_payment(
-    *, payment: Payment, source, reason, detail="", gateway_state="", payload=None
-):
-    """Mark a pending payment failed, release its holds and unfreeze the cart."""
+def _discard_unstarted(payment, *, detail):
+    """Forget a Pay attempt whose PhonePe order was never created for the customer.
+
+    No payment page was shown, so no money can be taken for it: the payment row
+    and its holds are deleted (staff lists show only attempts that reached
+    PhonePe), the cart reopens, and one audit entry records the attempt. A
+    payment that a concurrent Pay did start at PhonePe is left alone.
+    """
     with transaction.atomic():
-        payment = Payment.objects.lock(payment.pk)
-        if payment.status != Payment.Status.PENDING:
-            return payment
-        _fail_locked(
-            payment=payment,
-            source=source,
-            reason=reason,
-            detail=detail,
-            gateway_state=gateway_state,
-            payload=payload,
+        payment = Payment.objects.select_for_update().filter(pk=payment.pk).first()
+        if (
+            payment is None
+            or payment.status != Payment.Status.PENDING
+            or payment.page_url
+        ):
+            return
+        record_audit(
+            source="checkout",
+            action="payment.not_started",
+            message=(
+                f"{payment.merchant_order_id} for cart {payment.cart_id} "
+                f"({format_rupees(payment.amount_paise)}) did not reach PhonePe: "
+                f"{detail}"
+            )[:2000],
+            payload={
+                "merchant_order_id": payment.merchant_order_id,
+                "cart_id": payment.cart_id,
+                "amount_paise": payment.amount_paise,
+            },
+            actor=payment.user,
         )
-    return payment
+        cart_id = payment.cart_id
+        payment.delete()  # its holds and audit entries go with it
+        cart = Cart.objects.select_for_update().get(pk=cart_id)
+        if (
+            cart.status == Cart.Status.FROZEN
+            and not cart.payments.filter(status=Payment.Status.PENDING).exists()
+        ):
+            states.move(cart, Cart.Status.OPEN, source="checkout", update_fields=[])
 
 
 def _fail_locked(*, payment, source, reason, detail="", gateway_state="", payload=None):

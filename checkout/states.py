@@ -60,7 +60,11 @@ PAYMENT = StateMachine(
     initial=P.PENDING,
     moves=(
         Move(P.PENDING, P.SUCCESS, "services.apply_order_status (PhonePe COMPLETED)"),
-        Move(P.PENDING, P.FAILED, "services.fail_payment / apply_order_status"),
+        Move(
+            P.PENDING,
+            P.FAILED,
+            "services.apply_order_status (declined, expired, unknown)",
+        ),
         # Failed here (expired, gateway unreachable) while PhonePe had not said
         # FAILED: a late COMPLETED still ends in a booking or a refund.
         Move(P.FAILED, P.SUCCESS, "services.apply_order_status (late COMPLETED)"),

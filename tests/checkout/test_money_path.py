@@ -392,9 +392,17 @@ def test_phonepe_down_at_pay_keeps_cart_and_leaves_nothing_pending(
     cart.refresh_from_db()
     assert cart.status == Cart.Status.OPEN
     assert cart.items.count() == 1
-    assert not Payment.objects.filter(status=Payment.Status.PENDING).exists()
-    assert Payment.objects.get().status == Payment.Status.FAILED
+    # The attempt never reached PhonePe: no payment row, one audit entry.
+    assert not Payment.objects.exists()
+    assert not SlotHold.objects.exists()
+    entry = AuditEntry.objects.get(action="payment.not_started")
+    assert entry.payload["cart_id"] == cart.pk and entry.actor == user
     assert remaining(shop) == 2
+    # Trying again once PhonePe is back works, and makes one payment.
+    phonepe.clear_faults()
+    response = client.post("/checkout/pay/", {"address": address.pk})
+    assert response.status_code == 303
+    assert Payment.objects.get().status == Payment.Status.PENDING
 
 
 def test_phonepe_rejecting_pay_is_a_clear_message(phonepe, shop):
