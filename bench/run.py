@@ -97,6 +97,8 @@ def main():
             python,
             "-m",
             "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

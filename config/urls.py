@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from config.views import healthz
+from config.views import healthz, livez
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("", include("checkout.urls")),
     path("", include("storefront.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Health check: 200 when the database answers, 503 otherwise."""
+"""Health checks: ``/healthz`` (the database answers) and ``/livez`` (the process answers)."""
 
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
@@ -17,3 +17,10 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@never_cache
+@require_GET
+def livez(request):
+    """Answer 200 while the process serves requests; touches nothing else."""
+    return JsonResponse({"status": "ok"})
