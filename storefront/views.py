@@ -20,6 +20,8 @@ from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from storefront import services
+from storefront.capacity import slot_availability
+from storefront.exceptions import BookingDateError, StorefrontError
 from storefront.forms import (
     AddressForm,
     AddToCartForm,
@@ -145,9 +147,9 @@ def _slots_for(date_text):
         return None, [], None
     try:
         services.validate_booking_date(date)
-    except services.BookingDateError as exc:
+    except BookingDateError as exc:
         return date, [], exc.message
-    return date, services.slot_availability(date=date), None
+    return date, slot_availability(date=date), None
 
 
 def _booking_window():
@@ -229,7 +231,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
                 date=form.cleaned_data["date"],
                 slot=form.cleaned_data["slot"],
             )
-        except services.StorefrontError as exc:
+        except StorefrontError as exc:
             form.add_error(None, exc.message)
     if added is not None and not request.htmx:
         messages.success(
@@ -303,7 +305,7 @@ def cart_remove(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     get_object_or_404(CartItem, pk=item_id, cart=cart)
     try:
         services.remove_from_cart(cart=cart, item_id=item_id)
-    except services.StorefrontError as exc:
+    except StorefrontError as exc:
         return _cart_response(request, changed=False, error=exc.message)
     return _cart_response(
         request, changed=True, success=_("The puja was removed from your cart.")
@@ -325,7 +327,7 @@ def cart_change(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
             date=form.cleaned_data["date"],
             slot=form.cleaned_data["slot"],
         )
-    except services.StorefrontError as exc:
+    except StorefrontError as exc:
         return _cart_response(request, changed=False, error=exc.message)
     return _cart_response(
         request, changed=True, success=_("Your booking date and slot were updated.")
@@ -368,7 +370,7 @@ def promo_apply(request: HtmxHttpRequest) -> HttpResponse:
         promo = services.apply_promo(
             cart=cart, code=form.cleaned_data["code"], user=request.user
         )
-    except services.StorefrontError as exc:
+    except StorefrontError as exc:
         return _cart_response(
             request, changed=False, error=exc.message, promo_form=form
         )
@@ -384,7 +386,7 @@ def promo_remove(request: HtmxHttpRequest) -> HttpResponse:
     cart = _live_cart_or_404(request)
     try:
         services.remove_promo(cart=cart)
-    except services.StorefrontError as exc:
+    except StorefrontError as exc:
         return _cart_response(request, changed=False, error=exc.message)
     return _cart_response(
         request, changed=True, success=_("The promo code was removed.")
