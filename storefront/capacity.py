@@ -15,6 +15,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from checkout.models import SlotHold
+from storefront import selectors
 from storefront.exceptions import SlotUnavailableError
 from storefront.models import SlotCapacityOverride, TimeSlot
 
@@ -45,7 +46,7 @@ def slot_availability(
     so fulfilment can ask whether the slots are still its own.
     """
     if slots is None:
-        slots = list(TimeSlot.objects.filter(is_active=True))
+        slots = list(selectors.active_slots())
     else:
         slots = list(slots)
     slot_ids = [slot.pk for slot in slots]

@@ -13,6 +13,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from storefront import selectors
+
 # slot_availability and StorefrontError are re-exported for callers that still
 # reach them through this module (checkout/services.py: StorefrontError,
 # SlotUnavailableError, check_slot_has_room; tests/checkout/test_money_path.py:
@@ -179,19 +181,13 @@ class CartTotals:
         return len(self.lines)
 
 
-def cart_items(cart: Cart):
-    return cart.items.select_related("package__service__category", "slot").order_by(
-        "date", "slot__start_time", "pk"
-    )
-
-
 def cart_totals(*, cart: Cart | None, user=None) -> CartTotals:
     """Return the lines and exact totals (paise) of a cart with its promo applied."""
     if cart is None:
         return CartTotals(
             lines=[], subtotal_paise=0, discount_paise=0, promo=None, promo_error=None
         )
-    lines = list(cart_items(cart))
+    lines = list(selectors.cart_items(cart))
     subtotal = sum(item.package.price_paise for item in lines)
     promo = cart.promo
     discount = 0
@@ -342,7 +338,7 @@ def apply_promo(*, cart: Cart, code: str, user=None) -> PromoCode:
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         _ensure_editable(cart)
         promo = find_promo(code)
-        subtotal = sum(item.package.price_paise for item in cart_items(cart))
+        subtotal = sum(item.package.price_paise for item in selectors.cart_items(cart))
         if subtotal == 0:
             raise PromoError(_("Add a puja to your cart before applying a promo code."))
         check_promo(promo=promo, subtotal_paise=subtotal, user=user)

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
-from storefront import services
+from storefront import selectors, services
 from storefront.capacity import slot_availability
 from storefront.exceptions import BookingDateError, StorefrontError
 from storefront.forms import (
@@ -32,16 +31,9 @@ from storefront.forms import (
     PromoForm,
     SignupForm,
 )
-from storefront.models import Address, CartItem, Category, Package, Service, TimeSlot
+from storefront.models import Address, CartItem, Package, Service
 
 PAGE_SIZE = 12
-SORT_ORDERS = {
-    "price": ["from_price_paise", "title"],
-    "-price": ["-from_price_paise", "title"],
-    "name": ["title"],
-    "-name": ["-title"],
-    "": ["category__position", "category__name", "title"],
-}
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -57,62 +49,14 @@ def _cart_changed(response: HttpResponse) -> HttpResponse:
 
 @require_GET
 def catalog(request: HtmxHttpRequest) -> HttpResponse:
-    categories = list(Category.objects.filter(is_active=True))
+    categories = selectors.active_categories()
     form = CatalogFilterForm(request.GET, categories=categories)
     filters, notes = form.filters_and_notes()
 
-    services_qs = (
-        Service.objects.filter(is_active=True, category__is_active=True)
-        .select_related("category")
-        .annotate(
-            from_price_paise=Min(
-                "packages__price_paise", filter=Q(packages__is_active=True)
-            )
-        )
-        .filter(from_price_paise__isnull=False)
-        .prefetch_related(
-            Prefetch(
-                "packages",
-                queryset=Package.objects.filter(is_active=True).only(
-                    "id", "service_id", "language", "price_paise"
-                ),
-                to_attr="active_packages",
-            )
-        )
+    page = Paginator(selectors.catalog_services(filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    if "category" in filters:
-        services_qs = services_qs.filter(category__slug=filters["category"])
-    if "kind" in filters:
-        services_qs = services_qs.filter(kind=filters["kind"])
-    if "language" in filters:
-        services_qs = services_qs.filter(
-            Exists(
-                Package.objects.filter(
-                    service=OuterRef("pk"), is_active=True, language=filters["language"]
-                )
-            )
-        )
-    if "min_price" in filters:
-        services_qs = services_qs.filter(
-            from_price_paise__gte=filters["min_price"] * 100
-        )
-    if "max_price" in filters:
-        services_qs = services_qs.filter(
-            from_price_paise__lte=filters["max_price"] * 100
-        )
-    for word in filters.get("q", "").split():
-        services_qs = services_qs.filter(
-            Q(title__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(description__icontains=word)
-        )
-    services_qs = services_qs.order_by(*SORT_ORDERS[filters.get("sort", "")], "pk")
-
-    page = Paginator(services_qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    for service in page.object_list:
-        service.language_names = sorted(
-            {package.get_language_display() for package in service.active_packages}
-        )
+    selectors.set_language_names(page.object_list)
     active_filters = {k: v for k, v in filters.items() if k != "sort"}
     context = {
         "form": form,
@@ -158,9 +102,7 @@ def _booking_window():
 
 
 def _service_context(request, service, *, form=None, date_text=None, added=None):
-    packages = list(
-        service.packages.filter(is_active=True).order_by("price_paise", "pk")
-    )
+    packages = selectors.bookable_packages(service=service)
     if date_text is None:
         date_text = request.GET.get("date", "")
     date, availability, date_error = _slots_for(date_text)
@@ -268,7 +210,7 @@ def _cart_context(request, *, cart=None, promo_form=None, error=None):
         "cart_count": totals.count,
         "promo_form": promo_form or PromoForm(),
         "cart_error": error,
-        "slots": TimeSlot.objects.filter(is_active=True),
+        "slots": selectors.active_slots(),
         **_booking_window(),
     }
 
