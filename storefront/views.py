@@ -2,7 +2,9 @@
 
 Thin function views: fetch with a permission check, bind a form, call a
 service, choose the response. With HTMX a view renders the fragment of its
-page (``"storefront/page.html#fragment"``); without it, the whole page.
+page (``"storefront/page.html#fragment"``); without it, or when htmx restores
+a page from history, the whole page. Views that choose between the two say so
+in ``Vary``, so no cache hands a fragment to a full-page request.
 """
 
 from django.contrib import messages
@@ -15,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
@@ -40,6 +43,19 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+# The request headers that decide between a fragment and the whole page.
+vary_on_htmx = vary_on_headers("HX-Request", "HX-History-Restore-Request")
+
+
+def _wants_fragment(request: HtmxHttpRequest) -> bool:
+    """Return whether to answer with a fragment of the page.
+
+    htmx asks for the whole page when it restores history it has not cached,
+    and sends ``HX-Request`` with that request too.
+    """
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
 def _cart_changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, "cartChanged")
 
@@ -47,6 +63,7 @@ def _cart_changed(response: HttpResponse) -> HttpResponse:
 # Catalog ----------------------------------------------------------------------
 
 
+@vary_on_htmx
 @require_GET
 def catalog(request: HtmxHttpRequest) -> HttpResponse:
     categories = selectors.active_categories()
@@ -66,10 +83,11 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
         "notes": notes,
         "has_filters": bool(active_filters),
     }
-    template = "storefront/catalog.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
-    return render(request, template, context)
+    if _wants_fragment(request):
+        # The category chips follow the results out of band.
+        context["category_strip_oob"] = True
+        return render(request, "storefront/catalog.html#results", context)
+    return render(request, "storefront/catalog.html", context)
 
 
 # Service page and slots ---------------------------------------------------------
@@ -138,11 +156,12 @@ def service_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@vary_on_htmx
 @require_GET
 def service_slots(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     service = _active_service(slug)
     context = _service_context(request, service)
-    if request.htmx:
+    if _wants_fragment(request):
         return render(request, "storefront/service.html#slots", context)
     return render(request, "storefront/service.html", context)
 
@@ -158,6 +177,7 @@ def _package_from_post(request):
     return get_object_or_404(Package.objects.select_related("service"), pk=package_id)
 
 
+@vary_on_htmx
 @require_POST
 def cart_add(request: HtmxHttpRequest) -> HttpResponse:
     package = _package_from_post(request)
@@ -175,7 +195,8 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
             )
         except StorefrontError as exc:
             form.add_error(None, exc.message)
-    if added is not None and not request.htmx:
+    fragment = _wants_fragment(request)
+    if added is not None and not fragment:
         messages.success(
             request,
             _("%(service)s on %(date)s at %(slot)s was added to your cart.")
@@ -186,7 +207,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
             },
         )
         return redirect("storefront:cart")
-    if not service.is_active and not request.htmx:
+    if not service.is_active and not fragment:
         messages.error(
             request, _("%(service)s is no longer available.") % {"service": service}
         )
@@ -194,7 +215,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
     context = _service_context(
         request, service, form=form, date_text=request.POST.get("date", ""), added=added
     )
-    if request.htmx:
+    if fragment:
         response = render(request, "storefront/service.html#add-form", context)
         return _cart_changed(response) if added is not None else response
     return render(request, "storefront/service.html", context)
@@ -222,7 +243,7 @@ def cart_detail(request: HtmxHttpRequest) -> HttpResponse:
 
 def _cart_response(request, *, changed, success=None, error=None, promo_form=None):
     """Answer a cart POST: the summary fragment for htmx, else redirect to the cart."""
-    if request.htmx:
+    if _wants_fragment(request):
         context = _cart_context(request, promo_form=promo_form, error=error)
         context["cart_success"] = success
         response = render(request, "storefront/cart.html#cart-summary", context)
@@ -241,6 +262,7 @@ def _live_cart_or_404(request):
     return cart
 
 
+@vary_on_htmx
 @require_POST
 def cart_remove(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     cart = _live_cart_or_404(request)
@@ -254,6 +276,7 @@ def cart_remove(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     )
 
 
+@vary_on_htmx
 @require_POST
 def cart_change(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     cart = _live_cart_or_404(request)
@@ -276,6 +299,7 @@ def cart_change(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     )
 
 
+@vary_on_htmx
 @require_GET
 def cart_item_slots(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     cart = _live_cart_or_404(request)
@@ -289,11 +313,12 @@ def cart_item_slots(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
         "availability": availability,
         "date_error": date_error,
     }
-    if request.htmx:
+    if _wants_fragment(request):
         return render(request, "storefront/cart.html#line-slots", context)
     return redirect("storefront:cart")
 
 
+@vary_on_htmx
 @require_POST
 def promo_apply(request: HtmxHttpRequest) -> HttpResponse:
     cart = services.get_cart_for_request(request)
@@ -323,6 +348,7 @@ def promo_apply(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+@vary_on_htmx
 @require_POST
 def promo_remove(request: HtmxHttpRequest) -> HttpResponse:
     cart = _live_cart_or_404(request)
