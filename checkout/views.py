@@ -46,7 +46,6 @@ def _checkout_context(request, cart):
         "addresses": addresses,
         "selected_address": default,
         "pending_payment": pending,
-        "step": "review",
     }
 
 

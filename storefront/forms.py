@@ -67,11 +67,6 @@ class CatalogFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("All categories"))] + [
             (category.slug, category.name) for category in categories
         ]
-        self.fields["q"].widget.attrs.update(
-            {"placeholder": _("Ganesh, griha pravesh, havan…"), "type": "search"}
-        )
-        for name in ("min_price", "max_price"):
-            self.fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
 
     def clean_q(self):
         q = " ".join(self.cleaned_data["q"].split())

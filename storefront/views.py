@@ -74,14 +74,12 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     selectors.set_language_names(page.object_list)
-    active_filters = {k: v for k, v in filters.items() if k != "sort"}
     context = {
         "form": form,
         "categories": categories,
         "current_category": filters.get("category", ""),
         "page": page,
         "notes": notes,
-        "has_filters": bool(active_filters),
     }
     if _wants_fragment(request):
         # The category chips follow the results out of band.
