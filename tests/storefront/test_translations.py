@@ -11,9 +11,11 @@ from storefront.forms import CatalogFilterForm
 REPO = Path(__file__).resolve().parents[2]
 TRANSLATION = "django.utils.translation"
 EAGER = {"gettext", "ngettext", "pgettext", "npgettext"}
+PACKAGES = ["checkout", "config", "phonepe_sandbox", "staffauth", "storefront"]
 MODULES = sorted(
     path.relative_to(REPO).as_posix()
-    for path in [*(REPO / "storefront").rglob("*.py"), REPO / "checkout" / "views.py"]
+    for package in PACKAGES
+    for path in (REPO / package).rglob("*.py")
     if "migrations" not in path.parts
 )
 
