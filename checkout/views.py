@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HTMX_STOP_POLLING, trigger_client_event
 
 from checkout import reconcile, services, webhooks
 from checkout.models import Booking, BookingItem, Payment
@@ -45,7 +46,6 @@ def _checkout_context(request, cart):
         "addresses": addresses,
         "selected_address": default,
         "pending_payment": pending,
-        "step": "review",
     }
 
 
@@ -127,20 +127,29 @@ def _status_context(payment):
 
 
 @never_cache
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
 @require_GET
 def confirm_booking(request):
-    """The page PhonePe sends the customer back to; its status region polls itself."""
+    """The page PhonePe sends the customer back to; its status region polls itself.
+
+    A poll gets the status fragment; once the payment has settled it answers
+    "stop polling" and tells the header badge that the cart was converted or
+    unfrozen. htmx restoring the page from history gets the whole page.
+    """
     payment = _payment_for_owner(request, request.GET.get("order", ""))
     payment = reconcile.refresh_pending_payment(payment=payment, source="poll")
     context = _status_context(payment)
-    if request.htmx:
-        response = render(request, "checkout/confirm.html#booking-status", context)
-        if context["state"] != "pending":
-            response.status_code = HttpResponseStopPolling.status_code
-            # The cart was converted or unfrozen: refresh the header badge.
-            response["HX-Trigger"] = "cartChanged"
-        return response
-    return render(request, "checkout/confirm.html", context)
+    if not request.htmx or request.htmx.history_restore_request:
+        return render(request, "checkout/confirm.html", context)
+    if context["state"] == "pending":
+        return render(request, "checkout/confirm.html#booking-status", context)
+    response = render(
+        request,
+        "checkout/confirm.html#booking-status",
+        context,
+        status=HTMX_STOP_POLLING,
+    )
+    return trigger_client_event(response, "cartChanged")
 
 
 @never_cache

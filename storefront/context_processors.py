@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, new_method_proxy
 
-from storefront.models import Cart, CartItem
+from storefront import selectors
 
 
 class LazyCount(SimpleLazyObject):
@@ -12,23 +12,11 @@ class LazyCount(SimpleLazyObject):
 
 
 def _cart_count(request) -> int:
-    """Count the lines of the request's live cart in one query."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        items = CartItem.objects.filter(
-            cart__user=user, cart__status__in=[Cart.Status.OPEN, Cart.Status.FROZEN]
-        )
-    else:
-        session = getattr(request, "session", None)
-        session_key = session.session_key if session is not None else None
-        if not session_key:
-            return 0
-        items = CartItem.objects.filter(
-            cart__user__isnull=True,
-            cart__session_key=session_key,
-            cart__status=Cart.Status.OPEN,
-        )
-    return items.count()
+    session = getattr(request, "session", None)
+    return selectors.live_cart_line_count(
+        user=getattr(request, "user", None),
+        session_key=session.session_key if session is not None else None,
+    )
 
 
 def site(request):

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from storefront.india import INDIAN_STATES, PIN_VALIDATOR, normalise_indian_mobile
@@ -23,6 +24,13 @@ SORT_CHOICES = [
     ("name", _("Name: A to Z")),
     ("-name", _("Name: Z to A")),
 ]
+
+
+def _search_too_long_note() -> str:
+    # Interpolated when shown, so the note is in the language of the request.
+    return _("Search ignored: please use at most %(n)d characters.") % {
+        "n": SEARCH_MAX_LENGTH
+    }
 
 
 class CatalogFilterForm(forms.Form):
@@ -45,8 +53,7 @@ class CatalogFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
     NOTES = {
-        "q": _("Search ignored: please use at most %(n)d characters.")
-        % {"n": SEARCH_MAX_LENGTH},
+        "q": lazy(_search_too_long_note, str)(),
         "category": _("Category filter ignored: we could not find that category."),
         "kind": _("Puja type filter ignored: choose at home, at temple or online."),
         "language": _("Language filter ignored: choose a language from the list."),
@@ -60,11 +67,6 @@ class CatalogFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("All categories"))] + [
             (category.slug, category.name) for category in categories
         ]
-        self.fields["q"].widget.attrs.update(
-            {"placeholder": _("Ganesh, griha pravesh, havan…"), "type": "search"}
-        )
-        for name in ("min_price", "max_price"):
-            self.fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
 
     def clean_q(self):
         q = " ".join(self.cleaned_data["q"].split())

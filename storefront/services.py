@@ -1,7 +1,8 @@
-"""Business rules of the catalog, capacity, promo codes and carts.
+"""Business rules of booking dates, promo codes, carts and addresses.
 
 Views call these functions; they validate, write inside transactions and raise
-``StorefrontError`` subclasses whose message can be shown to the customer.
+``storefront.exceptions.StorefrontError`` subclasses whose message can be shown
+to the customer. Slot capacity lives in ``storefront.capacity``.
 """
 
 import datetime
@@ -12,44 +13,36 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from storefront import selectors
+
+# slot_availability and StorefrontError are re-exported for callers that still
+# reach them through this module (checkout/services.py: StorefrontError,
+# SlotUnavailableError, check_slot_has_room; tests/checkout/test_money_path.py:
+# slot_availability).
+from storefront.capacity import (
+    check_slot_has_room,
+    slot_availability,  # noqa: F401
+)
+from storefront.exceptions import (
+    BookingDateError,
+    CartError,
+    PromoError,
+    SlotUnavailableError,
+    StorefrontError,  # noqa: F401
+)
 from storefront.models import (
     Cart,
     CartItem,
     Package,
     PromoCode,
     PromoRedemption,
-    SlotCapacityOverride,
     TimeSlot,
 )
 
 BOOKING_WINDOW_DAYS = 90
 
 
-class StorefrontError(Exception):
-    """A rule was broken; the message is fit for the customer."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-class BookingDateError(StorefrontError):
-    pass
-
-
-class SlotUnavailableError(StorefrontError):
-    pass
-
-
-class CartError(StorefrontError):
-    pass
-
-
-class PromoError(StorefrontError):
-    pass
-
-
-# Dates and capacity ---------------------------------------------------------
+# Booking dates --------------------------------------------------------------
 
 
 def today_in_india() -> datetime.date:
@@ -73,102 +66,6 @@ def validate_booking_date(date: datetime.date) -> None:
         raise BookingDateError(
             _("Bookings open up to %(days)d days ahead. Please choose an earlier date.")
             % {"days": BOOKING_WINDOW_DAYS}
-        )
-
-
-@dataclass(frozen=True)
-class SlotAvailability:
-    slot: TimeSlot
-    capacity: int
-    taken: int
-
-    @property
-    def remaining(self) -> int:
-        return max(self.capacity - self.taken, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.remaining == 0
-
-
-def slot_availability(
-    *, date: datetime.date, slots=None, exclude_payment_id=None
-) -> list[SlotAvailability]:
-    """Return the availability of the active slots (or ``slots``) on ``date``.
-
-    This is the only place that computes availability: capacity (the slot's
-    default or a date override) minus the priests taken by live payment holds
-    and bookings. ``exclude_payment_id`` leaves out that payment's own holds,
-    so fulfilment can ask whether the slots are still its own.
-    """
-    # Imported here: checkout depends on storefront, not the other way round.
-    from checkout.models import SlotHold
-
-    if slots is None:
-        slots = list(TimeSlot.objects.filter(is_active=True))
-    else:
-        slots = list(slots)
-    slot_ids = [slot.pk for slot in slots]
-    overrides = {
-        override.slot_id: override.capacity
-        for override in SlotCapacityOverride.objects.filter(date=date).filter(
-            Q(slot__isnull=True) | Q(slot_id__in=slot_ids)
-        )
-    }
-    holds = SlotHold.objects.live().filter(date=date, slot_id__in=slot_ids)
-    if exclude_payment_id is not None:
-        holds = holds.exclude(payment_id=exclude_payment_id)
-    taken = dict(
-        holds.values("slot_id")
-        .annotate(priests=Sum("priests"))
-        .values_list("slot_id", "priests")
-    )
-    result = []
-    for slot in slots:
-        if not slot.is_active:
-            capacity = 0
-        elif slot.pk in overrides:
-            capacity = overrides[slot.pk]
-        elif None in overrides:
-            capacity = overrides[None]
-        else:
-            capacity = slot.default_capacity
-        result.append(
-            SlotAvailability(slot=slot, capacity=capacity, taken=taken.get(slot.pk, 0))
-        )
-    return result
-
-
-def check_slot_has_room(
-    *,
-    date: datetime.date,
-    slot: TimeSlot,
-    priests: int,
-    exclude_payment_id=None,
-    in_cart: int = 0,
-) -> None:
-    """Raise SlotUnavailableError unless ``priests`` more fit into the slot.
-
-    ``in_cart`` priests of the same slot are already in the customer's cart;
-    they count against the capacity and are left out of the "N free" message.
-    """
-    (availability,) = slot_availability(
-        date=date, slots=[slot], exclude_payment_id=exclude_payment_id
-    )
-    free = max(availability.remaining - in_cart, 0)
-    if free < priests:
-        if free == 0:
-            message = _(
-                "The %(slot)s slot on %(date)s is full. Please pick another slot."
-            )
-        else:
-            message = _(
-                "Only %(left)d priest(s) are free in the %(slot)s slot on %(date)s. "
-                "Please pick another slot."
-            )
-        raise SlotUnavailableError(
-            message
-            % {"slot": slot.display, "date": date.strftime("%d %b %Y"), "left": free}
         )
 
 
@@ -298,19 +195,13 @@ class CartTotals:
         return len(self.lines)
 
 
-def cart_items(cart: Cart):
-    return cart.items.select_related("package__service__category", "slot").order_by(
-        "date", "slot__start_time", "pk"
-    )
-
-
 def cart_totals(*, cart: Cart | None, user=None) -> CartTotals:
     """Return the lines and exact totals (paise) of a cart with its promo applied."""
     if cart is None:
         return CartTotals(
             lines=[], subtotal_paise=0, discount_paise=0, promo=None, promo_error=None
         )
-    lines = list(cart_items(cart))
+    lines = list(selectors.cart_items(cart))
     subtotal = sum(item.package.price_paise for item in lines)
     promo = cart.promo
     discount = 0
@@ -461,7 +352,7 @@ def apply_promo(*, cart: Cart, code: str, user=None) -> PromoCode:
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         _ensure_editable(cart)
         promo = find_promo(code)
-        subtotal = sum(item.package.price_paise for item in cart_items(cart))
+        subtotal = sum(item.package.price_paise for item in selectors.cart_items(cart))
         if subtotal == 0:
             raise PromoError(_("Add a puja to your cart before applying a promo code."))
         check_promo(promo=promo, subtotal_paise=subtotal, user=user)

@@ -2,24 +2,28 @@
 
 Thin function views: fetch with a permission check, bind a form, call a
 service, choose the response. With HTMX a view renders the fragment of its
-page (``"storefront/page.html#fragment"``); without it, the whole page.
+page (``"storefront/page.html#fragment"``); without it, or when htmx restores
+a page from history, the whole page. Views that choose between the two say so
+in ``Vary``, so no cache hands a fragment to a full-page request.
 """
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
-from storefront import services
+from storefront import selectors, services
+from storefront.capacity import slot_availability
+from storefront.exceptions import BookingDateError, StorefrontError
 from storefront.forms import (
     AddressForm,
     AddToCartForm,
@@ -30,20 +34,26 @@ from storefront.forms import (
     PromoForm,
     SignupForm,
 )
-from storefront.models import Address, CartItem, Category, Package, Service, TimeSlot
+from storefront.models import Address, CartItem, Package, Service
 
 PAGE_SIZE = 12
-SORT_ORDERS = {
-    "price": ["from_price_paise", "title"],
-    "-price": ["-from_price_paise", "title"],
-    "name": ["title"],
-    "-name": ["-title"],
-    "": ["category__position", "category__name", "title"],
-}
 
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+# The request headers that decide between a fragment and the whole page.
+vary_on_htmx = vary_on_headers("HX-Request", "HX-History-Restore-Request")
+
+
+def _wants_fragment(request: HtmxHttpRequest) -> bool:
+    """Return whether to answer with a fragment of the page.
+
+    htmx asks for the whole page when it restores history it has not cached,
+    and sends ``HX-Request`` with that request too.
+    """
+    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _cart_changed(response: HttpResponse) -> HttpResponse:
@@ -53,77 +63,29 @@ def _cart_changed(response: HttpResponse) -> HttpResponse:
 # Catalog ----------------------------------------------------------------------
 
 
+@vary_on_htmx
 @require_GET
 def catalog(request: HtmxHttpRequest) -> HttpResponse:
-    categories = list(Category.objects.filter(is_active=True))
+    categories = selectors.active_categories()
     form = CatalogFilterForm(request.GET, categories=categories)
     filters, notes = form.filters_and_notes()
 
-    services_qs = (
-        Service.objects.filter(is_active=True, category__is_active=True)
-        .select_related("category")
-        .annotate(
-            from_price_paise=Min(
-                "packages__price_paise", filter=Q(packages__is_active=True)
-            )
-        )
-        .filter(from_price_paise__isnull=False)
-        .prefetch_related(
-            Prefetch(
-                "packages",
-                queryset=Package.objects.filter(is_active=True).only(
-                    "id", "service_id", "language", "price_paise"
-                ),
-                to_attr="active_packages",
-            )
-        )
+    page = Paginator(selectors.catalog_services(filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    if "category" in filters:
-        services_qs = services_qs.filter(category__slug=filters["category"])
-    if "kind" in filters:
-        services_qs = services_qs.filter(kind=filters["kind"])
-    if "language" in filters:
-        services_qs = services_qs.filter(
-            Exists(
-                Package.objects.filter(
-                    service=OuterRef("pk"), is_active=True, language=filters["language"]
-                )
-            )
-        )
-    if "min_price" in filters:
-        services_qs = services_qs.filter(
-            from_price_paise__gte=filters["min_price"] * 100
-        )
-    if "max_price" in filters:
-        services_qs = services_qs.filter(
-            from_price_paise__lte=filters["max_price"] * 100
-        )
-    for word in filters.get("q", "").split():
-        services_qs = services_qs.filter(
-            Q(title__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(description__icontains=word)
-        )
-    services_qs = services_qs.order_by(*SORT_ORDERS[filters.get("sort", "")], "pk")
-
-    page = Paginator(services_qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    for service in page.object_list:
-        service.language_names = sorted(
-            {package.get_language_display() for package in service.active_packages}
-        )
-    active_filters = {k: v for k, v in filters.items() if k != "sort"}
+    selectors.set_language_names(page.object_list)
     context = {
         "form": form,
         "categories": categories,
         "current_category": filters.get("category", ""),
         "page": page,
         "notes": notes,
-        "has_filters": bool(active_filters),
     }
-    template = "storefront/catalog.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
-    return render(request, template, context)
+    if _wants_fragment(request):
+        # The category chips follow the results out of band.
+        context["category_strip_oob"] = True
+        return render(request, "storefront/catalog.html#results", context)
+    return render(request, "storefront/catalog.html", context)
 
 
 # Service page and slots ---------------------------------------------------------
@@ -145,9 +107,9 @@ def _slots_for(date_text):
         return None, [], None
     try:
         services.validate_booking_date(date)
-    except services.BookingDateError as exc:
+    except BookingDateError as exc:
         return date, [], exc.message
-    return date, services.slot_availability(date=date), None
+    return date, slot_availability(date=date), None
 
 
 def _booking_window():
@@ -156,9 +118,7 @@ def _booking_window():
 
 
 def _service_context(request, service, *, form=None, date_text=None, added=None):
-    packages = list(
-        service.packages.filter(is_active=True).order_by("price_paise", "pk")
-    )
+    packages = selectors.bookable_packages(service=service)
     if date_text is None:
         date_text = request.GET.get("date", "")
     date, availability, date_error = _slots_for(date_text)
@@ -194,11 +154,12 @@ def service_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@vary_on_htmx
 @require_GET
 def service_slots(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     service = _active_service(slug)
     context = _service_context(request, service)
-    if request.htmx:
+    if _wants_fragment(request):
         return render(request, "storefront/service.html#slots", context)
     return render(request, "storefront/service.html", context)
 
@@ -214,6 +175,7 @@ def _package_from_post(request):
     return get_object_or_404(Package.objects.select_related("service"), pk=package_id)
 
 
+@vary_on_htmx
 @require_POST
 def cart_add(request: HtmxHttpRequest) -> HttpResponse:
     package = _package_from_post(request)
@@ -229,9 +191,10 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
                 date=form.cleaned_data["date"],
                 slot=form.cleaned_data["slot"],
             )
-        except services.StorefrontError as exc:
+        except StorefrontError as exc:
             form.add_error(None, exc.message)
-    if added is not None and not request.htmx:
+    fragment = _wants_fragment(request)
+    if added is not None and not fragment:
         messages.success(
             request,
             _("%(service)s on %(date)s at %(slot)s was added to your cart.")
@@ -242,7 +205,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
             },
         )
         return redirect("storefront:cart")
-    if not service.is_active and not request.htmx:
+    if not service.is_active and not fragment:
         messages.error(
             request, _("%(service)s is no longer available.") % {"service": service}
         )
@@ -250,7 +213,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
     context = _service_context(
         request, service, form=form, date_text=request.POST.get("date", ""), added=added
     )
-    if request.htmx:
+    if fragment:
         response = render(request, "storefront/service.html#add-form", context)
         return _cart_changed(response) if added is not None else response
     return render(request, "storefront/service.html", context)
@@ -266,7 +229,7 @@ def _cart_context(request, *, cart=None, promo_form=None, error=None):
         "cart_count": totals.count,
         "promo_form": promo_form or PromoForm(),
         "cart_error": error,
-        "slots": TimeSlot.objects.filter(is_active=True),
+        "slots": selectors.active_slots(),
         **_booking_window(),
     }
 
@@ -278,7 +241,7 @@ def cart_detail(request: HtmxHttpRequest) -> HttpResponse:
 
 def _cart_response(request, *, changed, success=None, error=None, promo_form=None):
     """Answer a cart POST: the summary fragment for htmx, else redirect to the cart."""
-    if request.htmx:
+    if _wants_fragment(request):
         context = _cart_context(request, promo_form=promo_form, error=error)
         context["cart_success"] = success
         response = render(request, "storefront/cart.html#cart-summary", context)
@@ -297,19 +260,21 @@ def _live_cart_or_404(request):
     return cart
 
 
+@vary_on_htmx
 @require_POST
 def cart_remove(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     cart = _live_cart_or_404(request)
     get_object_or_404(CartItem, pk=item_id, cart=cart)
     try:
         services.remove_from_cart(cart=cart, item_id=item_id)
-    except services.StorefrontError as exc:
+    except StorefrontError as exc:
         return _cart_response(request, changed=False, error=exc.message)
     return _cart_response(
         request, changed=True, success=_("The puja was removed from your cart.")
     )
 
 
+@vary_on_htmx
 @require_POST
 def cart_change(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     cart = _live_cart_or_404(request)
@@ -325,13 +290,14 @@ def cart_change(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
             date=form.cleaned_data["date"],
             slot=form.cleaned_data["slot"],
         )
-    except services.StorefrontError as exc:
+    except StorefrontError as exc:
         return _cart_response(request, changed=False, error=exc.message)
     return _cart_response(
         request, changed=True, success=_("Your booking date and slot were updated.")
     )
 
 
+@vary_on_htmx
 @require_GET
 def cart_item_slots(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     cart = _live_cart_or_404(request)
@@ -345,11 +311,12 @@ def cart_item_slots(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
         "availability": availability,
         "date_error": date_error,
     }
-    if request.htmx:
+    if _wants_fragment(request):
         return render(request, "storefront/cart.html#line-slots", context)
     return redirect("storefront:cart")
 
 
+@vary_on_htmx
 @require_POST
 def promo_apply(request: HtmxHttpRequest) -> HttpResponse:
     cart = services.get_cart_for_request(request)
@@ -368,7 +335,7 @@ def promo_apply(request: HtmxHttpRequest) -> HttpResponse:
         promo = services.apply_promo(
             cart=cart, code=form.cleaned_data["code"], user=request.user
         )
-    except services.StorefrontError as exc:
+    except StorefrontError as exc:
         return _cart_response(
             request, changed=False, error=exc.message, promo_form=form
         )
@@ -379,12 +346,13 @@ def promo_apply(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+@vary_on_htmx
 @require_POST
 def promo_remove(request: HtmxHttpRequest) -> HttpResponse:
     cart = _live_cart_or_404(request)
     try:
         services.remove_promo(cart=cart)
-    except services.StorefrontError as exc:
+    except StorefrontError as exc:
         return _cart_response(request, changed=False, error=exc.message)
     return _cart_response(
         request, changed=True, success=_("The promo code was removed.")

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.utils.cache import has_vary_header
 
 from checkout import services
 from checkout.models import Booking, Payment
@@ -18,6 +19,12 @@ def paid_booking(phonepe, shop):
     services.sync_payment(payment=payment, source="test")
     payment.refresh_from_db()
     return payment, Booking.objects.get(payment=payment)
+
+
+HISTORY_RESTORE = {
+    "HTTP_HX_REQUEST": "true",
+    "HTTP_HX_HISTORY_RESTORE_REQUEST": "true",
+}
 
 
 def confirm_url(payment):
@@ -76,6 +83,8 @@ def test_confirm_page_pending_then_booked(phonepe, client):
     payment.save(update_fields=["last_checked_at"])
     done = client.get(confirm_url(payment), HTTP_HX_REQUEST="true")
     assert done.status_code == 286
+    # The cart was converted: the header badge refreshes itself.
+    assert json.loads(done["HX-Trigger"]) == {"cartChanged": {}}
     booking = Booking.objects.get()
     assert booking.book_id in done.content.decode()
     assert "CONFIRMED" in done.content.decode()
@@ -93,6 +102,34 @@ def test_confirm_page_failed_offers_try_again(phonepe, client):
     assert response.status_code == 286
     assert "Payment failed" in html and "Nothing was charged" in html
     assert "Try again" in html
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"HTTP_HX_REQUEST": "true"}, HISTORY_RESTORE],
+    ids=["page", "poll", "history-restore"],
+)
+def test_confirm_varies_on_the_htmx_headers(phonepe, client, headers):
+    payment = Shop().start()
+    client.force_login(payment.user)
+    response = client.get(confirm_url(payment), **headers)
+    assert response.status_code == 200
+    assert has_vary_header(response, "HX-Request")
+    assert has_vary_header(response, "HX-History-Restore-Request")
+
+
+def test_history_restore_of_a_settled_payment_gets_the_whole_page(phonepe, client):
+    payment = Shop().start()
+    phonepe.settle(payment.merchant_order_id, "pay_upi")
+    Payment.objects.filter(pk=payment.pk).update(last_checked_at=None)
+    client.force_login(payment.user)
+    response = client.get(confirm_url(payment), **HISTORY_RESTORE)
+    html = response.content.decode()
+    # A whole page, not a "stop polling" fragment.
+    assert response.status_code == 200
+    assert '<html lang="en-IN">' in html
+    assert Booking.objects.get().book_id in html
+    assert "HX-Trigger" not in response
 
 
 def test_poll_asks_phonepe_at_most_once_per_interval(phonepe, client):

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.cache import has_vary_header
 
 from storefront.models import Package, Service
 from tests import factories
@@ -153,6 +154,32 @@ def test_htmx_request_gets_only_the_results_fragment(client, catalog):
     assert "Gayatri Havan" in html and "Ganesh Puja</a></h3>" not in html
     # The category chips follow out of band.
     assert 'id="category-strip" hx-swap-oob="true"' in html
+
+
+HISTORY_RESTORE = {
+    "HTTP_HX_REQUEST": "true",
+    "HTTP_HX_HISTORY_RESTORE_REQUEST": "true",
+}
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"HTTP_HX_REQUEST": "true"}, HISTORY_RESTORE], ids=str
+)
+def test_catalog_varies_on_the_htmx_headers(client, catalog, headers):
+    response = client.get(URL, {"kind": "online"}, **headers)
+    assert has_vary_header(response, "HX-Request")
+    assert has_vary_header(response, "HX-History-Restore-Request")
+
+
+def test_history_restore_gets_the_whole_page_once(client, catalog):
+    # htmx sends HX-Request with a history restore too; it needs the page.
+    response = client.get(URL, {"kind": "online"}, **HISTORY_RESTORE)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="en-IN">' in html and 'id="catalog-filters"' in html
+    assert "Gayatri Havan" in html and "Ganesh Puja</a></h3>" not in html
+    assert html.count('id="category-strip"') == 1
+    assert "hx-swap-oob" not in html
 
 
 def test_full_page_has_progressive_filter_form(client, catalog):

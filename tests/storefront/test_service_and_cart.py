@@ -1,10 +1,12 @@
 """Service page, slots fragment, add to cart, the cart page, its fragments and promo codes."""
 
 import datetime
+import json
 import zoneinfo
 
 import pytest
 from django.urls import reverse
+from django.utils.cache import has_vary_header
 
 from storefront.models import Cart, CartItem, SlotCapacityOverride
 from tests import factories
@@ -393,3 +395,61 @@ def test_frozen_cart_shows_notice_and_no_edit_controls(client, cart_with_line):
     response = client.post(reverse("storefront:cart-remove", args=[item.pk]), **HTMX)
     assert "waiting for a payment" in response.content.decode()
     assert cart_with_line.items.count() == 1
+
+
+# htmx: fragments vary on their headers; history restores get the whole page -----
+
+HISTORY_RESTORE = {**HTMX, "HTTP_HX_HISTORY_RESTORE_REQUEST": "true"}
+
+
+def test_every_view_that_can_answer_a_fragment_varies_on_the_htmx_headers(
+    client, service, cart_with_line, slot
+):
+    day_and_slot = {"date": str(day(12)), "slot": slot.pk}
+    for headers in ({}, HTMX):
+        # The last request adds back the line the one before it removed.
+        item = cart_with_line.items.get()
+        requests = [
+            ("get", reverse("storefront:catalog"), {}),
+            ("get", reverse("storefront:service-slots", args=[service.slug]), {}),
+            ("get", reverse("storefront:cart-item-slots", args=[item.pk]), {}),
+            ("post", reverse("storefront:cart-change", args=[item.pk]), day_and_slot),
+            ("post", reverse("storefront:promo-apply"), {"code": "NOSUCH"}),
+            ("post", reverse("storefront:promo-remove"), {}),
+            ("post", reverse("storefront:cart-remove", args=[item.pk]), {}),
+            (
+                "post",
+                reverse("storefront:cart-add"),
+                {"package": item.package_id, **day_and_slot},
+            ),
+        ]
+        for method, url, data in requests:
+            response = getattr(client, method)(url, data, **headers)
+            assert response.status_code in (200, 302), (method, url)
+            for header in ("HX-Request", "HX-History-Restore-Request"):
+                assert has_vary_header(response, header), (method, url, headers)
+
+
+def test_history_restore_of_the_slots_url_gets_the_whole_service_page(
+    client, service, package, slot
+):
+    url = reverse("storefront:service-slots", args=[service.slug])
+    response = client.get(url, {"date": str(day(3))}, **HISTORY_RESTORE)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="en-IN">' in html and "Satyanarayan Katha" in html
+    assert "3 priests free" in html
+
+
+def test_history_restore_of_a_line_slots_url_goes_to_the_cart(client, cart_with_line):
+    item = cart_with_line.items.get()
+    url = reverse("storefront:cart-item-slots", args=[item.pk])
+    response = client.get(url, {"date": str(day(5))}, **HISTORY_RESTORE)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("storefront:cart")
+
+
+def test_cart_changes_trigger_the_cart_changed_event(client, cart_with_line):
+    item = cart_with_line.items.get()
+    response = client.post(reverse("storefront:cart-remove", args=[item.pk]), **HTMX)
+    assert json.loads(response["HX-Trigger"]) == {"cartChanged": {}}

@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from checkout.models import Booking, Payment, SlotHold
-from storefront import services
+from storefront import capacity, exceptions, services
 from storefront.models import (
     Cart,
     CartItem,
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def availability_of(date, slot):
-    (result,) = [a for a in services.slot_availability(date=date) if a.slot == slot]
+    (result,) = [a for a in capacity.slot_availability(date=date) if a.slot == slot]
     return result
 
 
@@ -67,8 +67,8 @@ def test_inactive_slot_has_no_capacity_and_is_not_listed():
     active = factories.make_slot(start=datetime.time(8, 0))
     inactive = factories.make_slot(start=datetime.time(10, 0), is_active=False)
     date = factories.booking_date(5)
-    assert [a.slot for a in services.slot_availability(date=date)] == [active]
-    (explicit,) = services.slot_availability(date=date, slots=[inactive])
+    assert [a.slot for a in capacity.slot_availability(date=date)] == [active]
+    (explicit,) = capacity.slot_availability(date=date, slots=[inactive])
     assert explicit.capacity == 0
 
 
@@ -130,11 +130,11 @@ def test_booking_window_is_tomorrow_to_90_days_in_india_late_at_night():
     first, last = services.bookable_date_range()
     assert first == datetime.date(2026, 12, 2)
     assert last == datetime.date(2026, 12, 1) + datetime.timedelta(days=90)
-    with pytest.raises(services.BookingDateError, match="from tomorrow"):
+    with pytest.raises(exceptions.BookingDateError, match="from tomorrow"):
         services.validate_booking_date(datetime.date(2026, 12, 1))
     services.validate_booking_date(datetime.date(2026, 12, 2))
     services.validate_booking_date(datetime.date(2027, 3, 1))  # +90
-    with pytest.raises(services.BookingDateError, match="90 days"):
+    with pytest.raises(exceptions.BookingDateError, match="90 days"):
         services.validate_booking_date(datetime.date(2027, 3, 2))  # +91
 
 
@@ -179,7 +179,7 @@ def test_flat_discount_above_subtotal_gives_total_zero():
 def test_min_order_boundary_is_inclusive():
     promo = factories.make_promo(min_order_paise=100000)
     services.check_promo(promo=promo, subtotal_paise=100000)
-    with pytest.raises(services.PromoError, match="at least ₹1,000.00"):
+    with pytest.raises(exceptions.PromoError, match="at least ₹1,000.00"):
         services.check_promo(promo=promo, subtotal_paise=99999)
 
 
@@ -189,7 +189,7 @@ def test_validity_window_boundaries():
         valid_from=now, valid_until=now + datetime.timedelta(days=1)
     )
     services.check_promo(promo=promo, subtotal_paise=100000, now=now)
-    with pytest.raises(services.PromoError, match="valid from"):
+    with pytest.raises(exceptions.PromoError, match="valid from"):
         services.check_promo(
             promo=promo, subtotal_paise=100000, now=now - datetime.timedelta(seconds=1)
         )
@@ -198,7 +198,7 @@ def test_validity_window_boundaries():
         subtotal_paise=100000,
         now=now + datetime.timedelta(days=1, seconds=-1),
     )
-    with pytest.raises(services.PromoError, match="expired"):
+    with pytest.raises(exceptions.PromoError, match="expired"):
         services.check_promo(
             promo=promo, subtotal_paise=100000, now=now + datetime.timedelta(days=1)
         )
@@ -215,26 +215,26 @@ def test_usage_limit_and_per_customer_limit():
     PromoRedemption.objects.create(
         promo=promo, user=asha, reference="BK-1", discount_paise=1
     )
-    with pytest.raises(services.PromoError, match="already used"):
+    with pytest.raises(exceptions.PromoError, match="already used"):
         services.check_promo(promo=promo, subtotal_paise=100000, user=asha)
     services.check_promo(promo=promo, subtotal_paise=100000, user=ravi)
     PromoRedemption.objects.create(
         promo=promo, user=ravi, reference="BK-2", discount_paise=1
     )
-    with pytest.raises(services.PromoError, match="fully used"):
+    with pytest.raises(exceptions.PromoError, match="fully used"):
         services.check_promo(promo=promo, subtotal_paise=100000, user=meera)
 
 
 def test_inactive_promo_is_refused():
     promo = factories.make_promo(is_active=False)
-    with pytest.raises(services.PromoError, match="no longer active"):
+    with pytest.raises(exceptions.PromoError, match="no longer active"):
         services.check_promo(promo=promo, subtotal_paise=100000)
 
 
 def test_promo_lookup_ignores_case_and_spaces():
     promo = factories.make_promo(code="FIRSTPUJA")
     assert services.find_promo("  firstPuja ") == promo
-    with pytest.raises(services.PromoError, match="does not exist"):
+    with pytest.raises(exceptions.PromoError, match="does not exist"):
         services.find_promo("NOPE")
 
 
@@ -255,7 +255,7 @@ def test_add_to_cart_and_duplicate_refused(slot, package):
     cart = factories.make_cart()
     date = factories.booking_date()
     services.add_to_cart(cart=cart, package=package, date=date, slot=slot)
-    with pytest.raises(services.CartError, match="already in your cart"):
+    with pytest.raises(exceptions.CartError, match="already in your cart"):
         services.add_to_cart(cart=cart, package=package, date=date, slot=slot)
     assert cart.items.count() == 1
 
@@ -266,7 +266,7 @@ def test_full_slot_counts_priests_already_in_the_same_cart(slot):
     other = factories.make_package(priest_count=2)
     cart = factories.make_cart(items=[(two_priests, date, slot)])
     # 2 in the cart + 2 more > capacity 3.
-    with pytest.raises(services.SlotUnavailableError, match="pick another slot"):
+    with pytest.raises(exceptions.SlotUnavailableError, match="pick another slot"):
         services.add_to_cart(cart=cart, package=other, date=date, slot=slot)
     assert cart.items.count() == 1
 
@@ -275,7 +275,7 @@ def test_full_slot_refused(slot, package):
     date = factories.booking_date()
     SlotCapacityOverride.objects.create(date=date, slot=slot, capacity=0)
     cart = factories.make_cart()
-    with pytest.raises(services.SlotUnavailableError, match="is full"):
+    with pytest.raises(exceptions.SlotUnavailableError, match="is full"):
         services.add_to_cart(cart=cart, package=package, date=date, slot=slot)
     assert not cart.items.exists()
 
@@ -294,7 +294,7 @@ def test_remove_and_change(slot, package):
     assert (moved.date, moved.slot) == (date + datetime.timedelta(days=1), other_slot)
     services.remove_from_cart(cart=cart, item_id=item.pk)
     assert not cart.items.exists()
-    with pytest.raises(services.CartError, match="not in your cart"):
+    with pytest.raises(exceptions.CartError, match="not in your cart"):
         services.remove_from_cart(cart=cart, item_id=item.pk)
 
 
@@ -323,7 +323,7 @@ def test_frozen_cart_refuses_every_edit(slot, package):
         lambda: services.remove_promo(cart=cart),
     ]
     for edit in edits:
-        with pytest.raises(services.CartError, match="waiting for a payment"):
+        with pytest.raises(exceptions.CartError, match="waiting for a payment"):
             edit()
     assert list(cart.items.values_list("date", flat=True)) == [date]
 

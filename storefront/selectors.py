@@ -1,0 +1,115 @@
+"""Reads of the storefront: the catalog, a service's packages, carts and slots.
+
+Views and template context processors ask these functions instead of
+building querysets themselves; writes stay in ``services`` and slot
+availability in ``capacity``.
+"""
+
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
+
+from storefront.models import Cart, CartItem, Category, Package, Service, TimeSlot
+
+CATALOG_ORDERINGS = {
+    "price": ["from_price_paise", "title"],
+    "-price": ["-from_price_paise", "title"],
+    "name": ["title"],
+    "-name": ["-title"],
+    "": ["category__position", "category__name", "title"],
+}
+
+
+def active_categories() -> list[Category]:
+    return list(Category.objects.filter(is_active=True))
+
+
+def catalog_services(*, filters: dict) -> QuerySet[Service]:
+    """Return the services on sale that match the catalog ``filters``.
+
+    ``filters`` are the cleaned values of ``CatalogFilterForm`` (category,
+    kind, language, min_price and max_price in whole rupees, q, sort). Each
+    service carries ``from_price_paise`` (its cheapest active package) and
+    ``active_packages``; services without an active package are left out.
+    """
+    services = (
+        Service.objects.filter(is_active=True, category__is_active=True)
+        .select_related("category")
+        .annotate(
+            from_price_paise=Min(
+                "packages__price_paise", filter=Q(packages__is_active=True)
+            )
+        )
+        .filter(from_price_paise__isnull=False)
+        .prefetch_related(
+            Prefetch(
+                "packages",
+                queryset=Package.objects.filter(is_active=True).only(
+                    "id", "service_id", "language", "price_paise"
+                ),
+                to_attr="active_packages",
+            )
+        )
+    )
+    if "category" in filters:
+        services = services.filter(category__slug=filters["category"])
+    if "kind" in filters:
+        services = services.filter(kind=filters["kind"])
+    if "language" in filters:
+        services = services.filter(
+            Exists(
+                Package.objects.filter(
+                    service=OuterRef("pk"), is_active=True, language=filters["language"]
+                )
+            )
+        )
+    if "min_price" in filters:
+        services = services.filter(from_price_paise__gte=filters["min_price"] * 100)
+    if "max_price" in filters:
+        services = services.filter(from_price_paise__lte=filters["max_price"] * 100)
+    for word in filters.get("q", "").split():
+        services = services.filter(
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(description__icontains=word)
+        )
+    return services.order_by(*CATALOG_ORDERINGS[filters.get("sort", "")], "pk")
+
+
+def set_language_names(services) -> None:
+    """Give each catalog service ``language_names``: its packages' languages, sorted."""
+    for service in services:
+        service.language_names = sorted(
+            {package.get_language_display() for package in service.active_packages}
+        )
+
+
+def bookable_packages(*, service: Service) -> list[Package]:
+    """Return the service's active packages, cheapest first."""
+    return list(service.packages.filter(is_active=True).order_by("price_paise", "pk"))
+
+
+def active_slots() -> QuerySet[TimeSlot]:
+    return TimeSlot.objects.filter(is_active=True)
+
+
+def cart_items(cart: Cart) -> QuerySet[CartItem]:
+    """Return the cart's lines in date and slot order, with what their pages show."""
+    return cart.items.select_related("package__service__category", "slot").order_by(
+        "date", "slot__start_time", "pk"
+    )
+
+
+def live_cart_line_count(*, user, session_key: str | None) -> int:
+    """Count the lines of the live cart of ``user`` or, if anonymous, the session."""
+    if user is not None and user.is_authenticated:
+        items = CartItem.objects.filter(
+            cart__user=user, cart__status__in=[Cart.Status.OPEN, Cart.Status.FROZEN]
+        )
+    elif session_key:
+        items = CartItem.objects.filter(
+            cart__user__isnull=True,
+            cart__session_key=session_key,
+            cart__status=Cart.Status.OPEN,
+        )
+    else:
+        return 0
+    return items.count()
