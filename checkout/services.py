@@ -33,7 +33,9 @@ from checkout.models import (
     SlotHold,
     new_book_id,
 )
+from storefront import capacity
 from storefront import services as storefront_services
+from storefront.exceptions import SlotUnavailableError, StorefrontError
 from storefront.india import format_rupees
 from storefront.models import Address, Cart, PromoCode, TimeSlot
 
@@ -139,7 +141,7 @@ def _validate_cart_for_payment(*, cart, user):
         try:
             storefront_services.check_package_bookable(item.package)
             storefront_services.validate_booking_date(item.date)
-        except storefront_services.StorefrontError as exc:
+        except StorefrontError as exc:
             raise CheckoutError(exc.message) from None
         if not item.slot.is_active:
             raise CheckoutError(
@@ -231,10 +233,10 @@ def start_payment(*, cart: Cart, user, address: Address) -> Payment:
             slots = _lock_slots({slot_id for _date, slot_id in needed})
             for (date, slot_id), priests in needed.items():
                 try:
-                    storefront_services.check_slot_has_room(
+                    capacity.check_slot_has_room(
                         date=date, slot=slots[slot_id], priests=priests
                     )
-                except storefront_services.SlotUnavailableError as exc:
+                except SlotUnavailableError as exc:
                     raise CheckoutError(exc.message) from None
             promo = _reserve_promo(totals=totals, user=user, now=now)
             expires_at = now + datetime.timedelta(
@@ -633,13 +635,13 @@ def _booking_blocker(*, payment, status):
     slots = _lock_slots({hold.slot_id for hold in holds})
     for hold in holds:
         try:
-            storefront_services.check_slot_has_room(
+            capacity.check_slot_has_room(
                 date=hold.date,
                 slot=slots[hold.slot_id],
                 priests=hold.priests,
                 exclude_payment_id=payment.pk,
             )
-        except storefront_services.SlotUnavailableError as exc:
+        except SlotUnavailableError as exc:
             return Refund.Reason.SLOT_UNAVAILABLE, exc.message
     # Its promo reservation lapsed with the holds: the discount stands only if
     # a use of the code is still free.

@@ -14,21 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from storefront import selectors
-
-# slot_availability and StorefrontError are re-exported for callers that still
-# reach them through this module (checkout/services.py: StorefrontError,
-# SlotUnavailableError, check_slot_has_room; tests/checkout/test_money_path.py:
-# slot_availability).
-from storefront.capacity import (
-    check_slot_has_room,
-    slot_availability,  # noqa: F401
-)
+from storefront.capacity import check_slot_has_room
 from storefront.exceptions import (
     BookingDateError,
     CartError,
     PromoError,
     SlotUnavailableError,
-    StorefrontError,  # noqa: F401
 )
 from storefront.models import (
     Cart,

@@ -117,16 +117,14 @@ def test_two_customers_race_for_the_last_priest(phonepe, db, monkeypatch):
     The real capacity check is widened by a pause after it, so without the
     lock both customers would pass it before either holds the priest.
     """
-    check = services.storefront_services.check_slot_has_room
+    check = services.capacity.check_slot_has_room
 
     def check_then_pause(**kwargs):
         result = check(**kwargs)
         time.sleep(0.5)
         return result
 
-    monkeypatch.setattr(
-        services.storefront_services, "check_slot_has_room", check_then_pause
-    )
+    monkeypatch.setattr(services.capacity, "check_slot_has_room", check_then_pause)
     shop = Shop(capacity=1)
     first = shop.customer()
     second = shop.customer()

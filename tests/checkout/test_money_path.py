@@ -20,8 +20,8 @@ from checkout.models import (
     SlotHold,
     WebhookDelivery,
 )
+from storefront.capacity import slot_availability
 from storefront.models import Cart, PromoRedemption
-from storefront.services import slot_availability
 from tests import factories
 from tests.checkout.conftest import GOOD_AUTH, WEBHOOK_PATH, confirmation_emails
 

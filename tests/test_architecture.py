@@ -1,0 +1,53 @@
+"""Imports go the way ARCHITECTURE.md says they do."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imported_modules(path):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+
+
+def python_files(package):
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "path", python_files("storefront"), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_storefront_reads_checkout_only_through_capacity(path):
+    if path == ROOT / "storefront" / "capacity.py":
+        return
+    bad = [m for m in imported_modules(path) if m.split(".")[0] == "checkout"]
+    assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+@pytest.mark.parametrize(
+    "path", python_files("phonepe_sandbox"), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_the_sandbox_imports_nothing_of_the_project(path):
+    project = {"checkout", "storefront", "config", "staffauth", "tests"}
+    bad = [m for m in imported_modules(path) if m.split(".")[0] in project]
+    assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+@pytest.mark.parametrize("module", ["states.py", "audit.py"])
+def test_states_and_audit_sit_below_the_money_path(module):
+    """states and audit import only models, so every other module can use them."""
+    allowed = {"checkout.models", "checkout.audit", "storefront.models"}
+    path = ROOT / "checkout" / module
+    bad = [
+        m
+        for m in imported_modules(path)
+        if m.split(".")[0] in {"checkout", "storefront"} and m not in allowed
+    ]
+    assert not bad, f"checkout/{module} imports {bad}"
