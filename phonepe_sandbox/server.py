@@ -10,7 +10,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import pages
-from .store import SandboxError, Store, bad_request
+from .store import Store
+from .validation import SandboxError, bad_request
 from .webhooks import log
 
 API_PREFIXES = ("/apis/pg-sandbox", "/apis/pg", "/apis/identity-manager")
