@@ -60,9 +60,6 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._dispatch("DELETE")
 
-    def do_PUT(self):
-        self._dispatch("PUT")
-
     def _send(self, status, body, content_type, headers=None):
         try:
             self.send_response(status)
@@ -72,8 +69,7 @@ class Handler(BaseHTTPRequestHandler):
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
