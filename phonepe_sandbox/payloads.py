@@ -273,6 +273,12 @@ def refund_detail(order, amount, timestamp):
     return detail
 
 
+def refund_failure(error_code):
+    """Return (errorCode, detailedErrorCode) for a refund failed with ``CODE[/DETAIL]``."""
+    code, detailed, *_ = decline_reason(error_code)
+    return code, detailed
+
+
 def refund_response(refund):
     return {
         "refundId": refund["refundId"],

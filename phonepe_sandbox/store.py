@@ -510,6 +510,9 @@ class Store:
                     ],
                     "request": request_key,
                 }
+                faults = self.faults_for(moid)
+                if faults["refund_outcome"] == "fail":
+                    refund["failWith"] = faults["refund_error_code"]
                 self.refunds[mrid] = refund
                 self._persist()
                 generation = self.generation
@@ -528,6 +531,7 @@ class Store:
         ).start()
 
     def _advance_refund(self, merchant_refund_id, generation):
+        """Move a refund PENDING -> CONFIRMED -> COMPLETED (or FAILED under the fault)."""
         for target in ("CONFIRMED", "COMPLETED"):
             time.sleep(self.config.refund_step_seconds)
             outbox = []
@@ -539,16 +543,31 @@ class Store:
                     return
                 if target == "CONFIRMED" and refund["state"] == "CONFIRMED":
                     continue
-                refund["state"] = target
-                for detail in refund["paymentDetails"]:
-                    detail["state"] = (
-                        "COMPLETED" if target == "COMPLETED" else "PENDING"
-                    )
-                    if target == "COMPLETED":
-                        detail["timestamp"] = now_ms()
+                if target == "COMPLETED" and refund.get("failWith"):
+                    self._fail_refund(refund)
+                else:
+                    refund["state"] = target
+                    for detail in refund["paymentDetails"]:
+                        detail["state"] = (
+                            "COMPLETED" if target == "COMPLETED" else "PENDING"
+                        )
+                        if target == "COMPLETED":
+                            detail["timestamp"] = now_ms()
                 self._persist()
                 self._refund_event(refund, outbox)
             self._flush(outbox)
+
+    @staticmethod
+    def _fail_refund(refund):
+        code, detailed = payloads.refund_failure(refund["failWith"])
+        refund.update(state="FAILED", errorCode=code, detailedErrorCode=detailed)
+        for detail in refund["paymentDetails"]:
+            detail.update(
+                state="FAILED",
+                timestamp=now_ms(),
+                errorCode=code,
+                detailedErrorCode=detailed,
+            )
 
     def _refund_view(self, refund):
         return payloads.refund_view(refund, merchant_id=self.config.merchant_id)

@@ -22,9 +22,12 @@ FAULT_DEFAULTS = {
     "delay_seconds": 2.0,
     "hang_seconds": 30.0,
     "report_amount": None,
+    "refund_outcome": "complete",
+    "refund_error_code": "BANK_TECHNICAL_ISSUE/UT",
 }
 WEBHOOK_MODES = ("normal", "drop", "duplicate", "reorder")
 API_MODES = ("normal", "error", "hang", "slow")
+REFUND_OUTCOMES = ("complete", "fail")
 
 
 class SandboxError(Exception):
@@ -205,6 +208,12 @@ def _validate_fault(key, value):
         raise bad_request(f"webhook must be one of {', '.join(WEBHOOK_MODES)}.")
     if key.endswith("_api") and value not in API_MODES:
         raise bad_request(f"{key} must be one of {', '.join(API_MODES)}.")
+    if key == "refund_outcome" and value not in REFUND_OUTCOMES:
+        raise bad_request(
+            f"refund_outcome must be one of {', '.join(REFUND_OUTCOMES)}."
+        )
+    if key == "refund_error_code" and (not isinstance(value, str) or not value.strip()):
+        raise bad_request("refund_error_code must be CODE or CODE/DETAIL.")
     if key in ("copies", "report_amount") and (not is_int(value) or value < 1):
         raise bad_request(f"{key} must be a positive integer.")
     if key in ("webhook_delay", "delay_seconds", "hang_seconds") and not _is_seconds(
