@@ -41,7 +41,8 @@ class Store:
         self.cli_config = config
         self.config = dataclasses.replace(config)
         self.lock = threading.RLock()
-        self.webhooks = Dispatcher()
+        self.webhooks = Dispatcher(on_pending_change=self._webhooks_changed)
+        self._resumed_webhooks = []
         self.orders = {}
         self.page_tokens = {}
         self.refunds = {}
@@ -67,6 +68,23 @@ class Store:
             generation = self.generation
         for merchant_refund_id in unfinished:
             self._start_refund_progress(merchant_refund_id, generation)
+        with self.lock:
+            resumed = [
+                Job(
+                    event=saved["event"],
+                    payload=saved["payload"],
+                    merchant_order_id=saved["merchant_order_id"],
+                    merchant_refund_id=saved.get("merchant_refund_id"),
+                    settings=self._webhook_settings(),
+                    faults={},
+                    generation=self.webhooks.generation,
+                    resumed=True,
+                )
+                for saved in self._resumed_webhooks
+            ]
+            # Under the lock, so no state-file write falls between the two lists.
+            self._resumed_webhooks = []
+            self._flush(resumed)
 
     def stop(self):
         self._stop.set()
@@ -102,8 +120,10 @@ class Store:
         self.refunds = data.get("refunds", {})
         self.page_tokens = data.get("page_tokens", {})
         self.tokens = data.get("tokens", {})
+        self._resumed_webhooks = data.get("webhooks", [])
         log(
-            f"loaded {len(self.orders)} orders and {len(self.refunds)} refunds from {path}"
+            f"loaded {len(self.orders)} orders, {len(self.refunds)} refunds and "
+            f"{len(self._resumed_webhooks)} pending webhooks from {path}"
         )
 
     def _persist(self):
@@ -115,6 +135,8 @@ class Store:
             "refunds": self.refunds,
             "page_tokens": self.page_tokens,
             "tokens": self.tokens,
+            # Deliveries not made yet; until start_background resumes them, the loaded ones.
+            "webhooks": self.webhooks.pending() + self._resumed_webhooks,
         }
         directory = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(prefix=".phonepe-sandbox-", dir=directory)
@@ -130,6 +152,10 @@ class Store:
             raise
 
     # -- webhooks --------------------------------------------------------------------------
+
+    def _webhooks_changed(self):
+        with self.lock:
+            self._persist()
 
     def _webhook_settings(self):
         c = self.config
@@ -248,6 +274,7 @@ class Store:
             self.config.state_file = state_file
             self.orders, self.page_tokens, self.refunds = {}, {}, {}
             self.tokens = tokens
+            self._resumed_webhooks = []
             self.faults = {"global": {}, "orders": {}}
             self.stats = self._empty_stats()
             self.generation += 1
