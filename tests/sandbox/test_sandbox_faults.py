@@ -40,6 +40,36 @@ def test_status_api_hang_fault_times_out_client(sandbox, api):
         api.status("HANG-1", timeout=0.3)
 
 
+def test_status_api_hang_fault_blocks_for_hang_seconds_then_answers(sandbox, api):
+    api.create("HANG-2")
+    sandbox.settle("HANG-2", "pay_upi")
+    sandbox.set_faults(order="HANG-2", status_api="hang", hang_seconds=1.0)
+
+    started = time.monotonic()
+    response = api.status("HANG-2", timeout=5)
+
+    assert time.monotonic() - started >= 0.95
+    assert response.status == 200
+    assert response.json()["state"] == "COMPLETED"
+
+
+def test_status_api_hang_of_one_order_does_not_delay_another(sandbox, api):
+    api.create("HANG-SLOW")
+    api.create("HANG-FAST")
+    sandbox.set_faults(order="HANG-SLOW", status_api="hang", hang_seconds=2.0)
+    hanging = threading.Thread(target=api.status, args=("HANG-SLOW",))
+    hanging.start()
+    time.sleep(0.2)  # the hanging request is in the sandbox now
+
+    started = time.monotonic()
+    response = api.status("HANG-FAST")
+
+    assert response.status == 200
+    assert time.monotonic() - started < 1.0
+    assert hanging.is_alive()
+    hanging.join(timeout=5)
+
+
 def test_status_api_slow_fault_delays_answer(sandbox, api):
     api.create("SLOW-1")
     sandbox.set_faults(order="SLOW-1", status_api="slow", delay_seconds=0.5)
