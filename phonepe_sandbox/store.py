@@ -566,8 +566,6 @@ class Store:
                 refund = self.refunds.get(merchant_refund_id)
                 if generation != self.generation or refund is None:
                     return
-                if refund["state"] in TERMINAL:
-                    return
                 if target == "CONFIRMED" and refund["state"] == "CONFIRMED":
                     continue
                 if target == "COMPLETED" and refund.get("failWith"):

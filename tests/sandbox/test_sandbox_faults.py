@@ -317,3 +317,32 @@ def receiver_authorization():
     return hashlib.sha256(
         f"{CALLBACK_USERNAME}:{CALLBACK_PASSWORD}".encode()
     ).hexdigest()
+
+
+def test_refund_in_progress_resumes_after_restart(tmp_path, receiver):
+    state_file = tmp_path / "state.json"
+    args = ("--state-file", str(state_file))
+    with SandboxProcess(refund_step_seconds=60, extra_args=args) as sandbox:
+        api = Api(sandbox.base_url)
+        api.create("RESUME-RF")
+        sandbox.settle("RESUME-RF", "pay_upi")
+        assert api.refund("RF-ACCEPTED", "RESUME-RF", 1000).status == 200
+        assert api.refund("RF-WAITING", "RESUME-RF", 1000).status == 200
+    state = json.loads(state_file.read_text())
+    state["refunds"]["RF-ACCEPTED"]["state"] = "CONFIRMED"  # stopped after accepting
+    state["webhooks"] = []
+    state_file.write_text(json.dumps(state))
+
+    with SandboxProcess(
+        webhook_url=receiver.url, refund_step_seconds=0.05, extra_args=args
+    ):
+        wait_until(lambda: len(receiver.received("RESUME-RF")) == 3)
+
+    events = {}
+    for request in receiver.received("RESUME-RF"):
+        refund_id = request["json"]["payload"]["merchantRefundId"]
+        events.setdefault(refund_id, []).append(request["json"]["event"])
+    assert events == {
+        "RF-ACCEPTED": ["pg.refund.completed"],
+        "RF-WAITING": ["pg.refund.accepted", "pg.refund.completed"],
+    }
