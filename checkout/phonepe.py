@@ -258,7 +258,9 @@ class RefundStatus:
     refund_id: str | None
     amount_paise: int | None
     state: str | None
+    # Set when the refund FAILED, e.g. BANK_TECHNICAL_ISSUE / UT.
     error_code: str | None
+    detailed_error_code: str | None
     raw: dict = dataclasses.field(repr=False, compare=False)
 
 
@@ -563,6 +565,9 @@ class PhonePeClient:
         """
         Return a refund's progress (PENDING → CONFIRMED → COMPLETED | FAILED):
         on a refund webhook and when checking before re-trying. Moves no money.
+
+        A FAILED refund carries PhonePe's ``error_code`` and ``detailed_error_code``;
+        its amount was not paid out and may be refunded again under a new id.
         """
         data = self._call(
             "GET", REFUND_STATUS_PATH.format(merchant_refund_id=merchant_refund_id)
@@ -578,6 +583,7 @@ class PhonePeClient:
             amount_paise=_paise(data.get("amount")),
             state=_str(data.get("state")),
             error_code=_str(data.get("errorCode")),
+            detailed_error_code=_str(data.get("detailedErrorCode")),
             raw=data,
         )
 

@@ -2,7 +2,7 @@
 
 import html
 
-from .store import DECLINE_REASONS
+from .payloads import DECLINE_REASONS
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f3f0fa;

@@ -10,7 +10,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import pages
-from .store import SandboxError, Store, bad_request
+from .store import Store
+from .validation import SandboxError, bad_request
 from .webhooks import log
 
 API_PREFIXES = ("/apis/pg-sandbox", "/apis/pg", "/apis/identity-manager")
@@ -59,9 +60,6 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self._dispatch("DELETE")
 
-    def do_PUT(self):
-        self._dispatch("PUT")
-
     def _send(self, status, body, content_type, headers=None):
         try:
             self.send_response(status)
@@ -71,8 +69,7 @@ class Handler(BaseHTTPRequestHandler):
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
             self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 

@@ -1,116 +1,39 @@
 """In-memory state of the sandbox (orders, refunds, tokens, faults) and the rules that move it.
 
 Every public method takes ``self.lock`` only for bookkeeping; webhooks produced while the lock
-is held are collected in an outbox and handed to the dispatcher after it is released.
+is held are collected in an outbox and handed to the dispatcher after it is released. Request
+checks live in ``validation``, the JSON the sandbox answers and sends in ``payloads``.
 """
 
 import copy
 import dataclasses
 import json
 import os
-import re
 import secrets
 import tempfile
 import threading
 import time
-import urllib.parse
 
+from . import payloads
+from .validation import (
+    FAULT_DEFAULTS,
+    SandboxError,
+    bad_request,
+    canonical,
+    order_not_found,
+    refund_not_found,
+    validate_config,
+    validate_faults,
+    validate_pay,
+    validate_refund,
+    validate_resend,
+    validate_settle,
+)
 from .webhooks import Dispatcher, Job, log, now_ms
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
-UDF_SHORT_PATTERN = re.compile(r"^[a-zA-Z0-9_\- @.+]*$")
 TERMINAL = ("COMPLETED", "FAILED")
 DEFAULT_EXPIRE_AFTER = 1200
-
-# errorCode -> (detailedErrorCode, source, stage, description)
-DECLINE_REASONS = {
-    "PAYMENT_ERROR": (
-        "U28",
-        "ISSUING_BANK",
-        "AUTHORIZATION",
-        "Payment failed at the bank.",
-    ),
-    "INSUFFICIENT_BALANCE": (
-        "ZM",
-        "CUSTOMER",
-        "AUTHORIZATION",
-        "Insufficient balance in the account.",
-    ),
-    "AUTHORIZATION_ERROR": (
-        "U90",
-        "ISSUING_BANK",
-        "AUTHORIZATION",
-        "The bank declined the payment.",
-    ),
-    "INVALID_MPIN": ("ZM", "CUSTOMER", "AUTHENTICATION", "Incorrect UPI PIN entered."),
-    "BANK_TECHNICAL_ISSUE": (
-        "UT",
-        "ISSUING_BANK",
-        "AUTHORIZATION",
-        "The bank is unavailable.",
-    ),
-}
-DEFAULT_DECLINE = "PAYMENT_ERROR"
-
-FAULT_DEFAULTS = {
-    "webhook": "normal",
-    "copies": 2,
-    "webhook_delay": None,
-    "status_api": "normal",
-    "pay_api": "normal",
-    "refund_api": "normal",
-    "delay_seconds": 2.0,
-    "hang_seconds": 30.0,
-    "report_amount": None,
-}
-WEBHOOK_MODES = ("normal", "drop", "duplicate", "reorder")
-API_MODES = ("normal", "error", "hang", "slow")
 STAT_KEYS = ("pay", "status", "refund", "refund_status", "token")
-
-
-class SandboxError(Exception):
-    """An error answered as JSON ``{"code", "message", "data"}`` with an HTTP status."""
-
-    def __init__(self, status, code, message, *, with_data=True, **extra):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.with_data = with_data
-        self.extra = extra
-
-    def body(self):
-        body = {"code": self.code, "message": self.message}
-        if self.with_data:
-            body["data"] = {}
-        body.update(self.extra)
-        return body
-
-
-def bad_request(message):
-    return SandboxError(400, "BAD_REQUEST", message)
-
-
-def order_not_found():
-    return SandboxError(
-        404, "MERCHANT_ORDER_MAPPING_NOT_FOUND", "No entry found for Merchant"
-    )
-
-
-def canonical(body):
-    return json.dumps(body, sort_keys=True, separators=(",", ":"))
-
-
-def is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def new_id(prefix):
-    return f"{prefix}{time.strftime('%y%m%d%H%M%S')}{secrets.randbelow(10**10):010d}"
-
-
-def digits(n):
-    return "".join(str(secrets.randbelow(10)) for _ in range(n))
 
 
 class Store:
@@ -118,7 +41,8 @@ class Store:
         self.cli_config = config
         self.config = dataclasses.replace(config)
         self.lock = threading.RLock()
-        self.webhooks = Dispatcher()
+        self.webhooks = Dispatcher(on_pending_change=self._webhooks_changed)
+        self._resumed_webhooks = []
         self.orders = {}
         self.page_tokens = {}
         self.refunds = {}
@@ -144,6 +68,23 @@ class Store:
             generation = self.generation
         for merchant_refund_id in unfinished:
             self._start_refund_progress(merchant_refund_id, generation)
+        with self.lock:
+            resumed = [
+                Job(
+                    event=saved["event"],
+                    payload=saved["payload"],
+                    merchant_order_id=saved["merchant_order_id"],
+                    merchant_refund_id=saved.get("merchant_refund_id"),
+                    settings=self._webhook_settings(),
+                    faults={},
+                    generation=self.webhooks.generation,
+                    resumed=True,
+                )
+                for saved in self._resumed_webhooks
+            ]
+            # Under the lock, so no state-file write falls between the two lists.
+            self._resumed_webhooks = []
+            self._flush(resumed)
 
     def stop(self):
         self._stop.set()
@@ -179,8 +120,10 @@ class Store:
         self.refunds = data.get("refunds", {})
         self.page_tokens = data.get("page_tokens", {})
         self.tokens = data.get("tokens", {})
+        self._resumed_webhooks = data.get("webhooks", [])
         log(
-            f"loaded {len(self.orders)} orders and {len(self.refunds)} refunds from {path}"
+            f"loaded {len(self.orders)} orders, {len(self.refunds)} refunds and "
+            f"{len(self._resumed_webhooks)} pending webhooks from {path}"
         )
 
     def _persist(self):
@@ -192,6 +135,8 @@ class Store:
             "refunds": self.refunds,
             "page_tokens": self.page_tokens,
             "tokens": self.tokens,
+            # Deliveries not made yet; until start_background resumes them, the loaded ones.
+            "webhooks": self.webhooks.pending() + self._resumed_webhooks,
         }
         directory = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(prefix=".phonepe-sandbox-", dir=directory)
@@ -207,6 +152,10 @@ class Store:
             raise
 
     # -- webhooks --------------------------------------------------------------------------
+
+    def _webhooks_changed(self):
+        with self.lock:
+            self._persist()
 
     def _webhook_settings(self):
         c = self.config
@@ -247,55 +196,30 @@ class Store:
         payload = self._order_view(
             order, details=True, report_amount=faults["report_amount"]
         )
+        followup = None
         if order["state"] == "COMPLETED":
-            followup = ("checkout.order.failed", self._stale_failed_payload(payload))
-            outbox.append(
-                self._job(
-                    "checkout.order.completed",
-                    payload,
-                    order["merchantOrderId"],
-                    followup=followup,
-                )
+            followup = (
+                payloads.ORDER_EVENTS["FAILED"],
+                payloads.stale_failed_payload(payload),
             )
-        else:
-            outbox.append(
-                self._job("checkout.order.failed", payload, order["merchantOrderId"])
+        outbox.append(
+            self._job(
+                payloads.ORDER_EVENTS[order["state"]],
+                payload,
+                order["merchantOrderId"],
+                followup=followup,
             )
-
-    def _stale_failed_payload(self, payload):
-        """Return what a FAILED webhook for an earlier attempt of a now-paid order looks like."""
-        stale = copy.deepcopy(payload)
-        detailed, *_ = DECLINE_REASONS[DEFAULT_DECLINE]
-        stale.update(
-            state="FAILED", errorCode=DEFAULT_DECLINE, detailedErrorCode=detailed
         )
-        attempt = {
-            "transactionId": new_id("OM"),
-            "paymentMode": "UPI_COLLECT",
-            "timestamp": min(
-                (a["timestamp"] for a in payload["paymentDetails"]), default=now_ms()
-            )
-            - 1000,
-            "amount": payload["amount"],
-            "payableAmount": payload["amount"],
-            "feeAmount": 0,
-            "state": "FAILED",
-            "errorCode": DEFAULT_DECLINE,
-            "detailedErrorCode": detailed,
-        }
-        stale["paymentDetails"] = [attempt]
-        return stale
 
     def _refund_event(self, refund, outbox):
-        event = {
-            "CONFIRMED": "pg.refund.accepted",
-            "COMPLETED": "pg.refund.completed",
-            "FAILED": "pg.refund.failed",
-        }[refund["state"]]
-        order_id = refund["originalMerchantOrderId"]
-        faults = self.faults_for(order_id)
-        payload = self._refund_view(refund, report_amount=faults["report_amount"])
-        outbox.append(self._job(event, payload, order_id, refund["merchantRefundId"]))
+        outbox.append(
+            self._job(
+                payloads.REFUND_EVENTS[refund["state"]],
+                self._refund_view(refund),
+                refund["originalMerchantOrderId"],
+                refund["merchantRefundId"],
+            )
+        )
 
     def _flush(self, outbox):
         for job in outbox:
@@ -312,35 +236,7 @@ class Store:
             return merged
 
     def set_faults(self, body):
-        if not isinstance(body, dict):
-            raise bad_request("Body must be a JSON object.")
-        scope_id = body.get("order")
-        if scope_id is not None and not isinstance(scope_id, str):
-            raise bad_request("order must be a merchantOrderId string or null.")
-        changes = {}
-        for key, value in body.items():
-            if key == "order":
-                continue
-            if key not in FAULT_DEFAULTS:
-                raise bad_request(f"Unknown fault {key!r}.")
-            if value is not None:
-                if key == "webhook" and value not in WEBHOOK_MODES:
-                    raise bad_request(
-                        f"webhook must be one of {', '.join(WEBHOOK_MODES)}."
-                    )
-                if key.endswith("_api") and value not in API_MODES:
-                    raise bad_request(f"{key} must be one of {', '.join(API_MODES)}.")
-                if key in ("copies", "report_amount") and (
-                    not is_int(value) or value < 1
-                ):
-                    raise bad_request(f"{key} must be a positive integer.")
-                if key in ("webhook_delay", "delay_seconds", "hang_seconds") and (
-                    isinstance(value, bool)
-                    or not isinstance(value, (int, float))
-                    or value < 0
-                ):
-                    raise bad_request(f"{key} must be a number of seconds >= 0.")
-            changes[key] = value
+        scope_id, changes = validate_faults(body)
         with self.lock:
             scope = (
                 self.faults["global"]
@@ -364,25 +260,7 @@ class Store:
             return copy.deepcopy(self.faults)
 
     def configure(self, body):
-        if not isinstance(body, dict):
-            raise bad_request("Body must be a JSON object.")
-        updates = {}
-        for key, value in body.items():
-            kind = self.config.RUNTIME.get(key)
-            if kind is None:
-                raise bad_request(f"Unknown setting {key!r}.")
-            if kind is str:
-                if value is None:
-                    value = ""
-                if not isinstance(value, str):
-                    raise bad_request(f"{key} must be a string.")
-            elif (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or value < 0
-            ):
-                raise bad_request(f"{key} must be a number >= 0.")
-            updates[key] = kind(value)
+        updates = validate_config(body, self.config.RUNTIME)
         with self.lock:
             for key, value in updates.items():
                 setattr(self.config, key, value)
@@ -396,6 +274,7 @@ class Store:
             self.config.state_file = state_file
             self.orders, self.page_tokens, self.refunds = {}, {}, {}
             self.tokens = tokens
+            self._resumed_webhooks = []
             self.faults = {"global": {}, "orders": {}}
             self.stats = self._empty_stats()
             self.generation += 1
@@ -433,17 +312,7 @@ class Store:
                 del self.tokens[token]
             self.stats["tokens_issued"] += 1
             self._persist()
-        issued_at = int(now)
-        return {
-            "access_token": access_token,
-            "encrypted_access_token": "ENC." + secrets.token_urlsafe(32),
-            "refresh_token": "REF." + secrets.token_urlsafe(24),
-            "expires_in": int(round(ttl)),
-            "issued_at": issued_at,
-            "expires_at": issued_at + int(round(ttl)),
-            "session_expires_at": issued_at + int(round(ttl)),
-            "token_type": "O-Bearer",
-        }
+        return payloads.token_response(access_token, now, ttl)
 
     def check_token(self, authorization):
         scheme, _, token = (authorization or "").partition(" ")
@@ -454,83 +323,8 @@ class Store:
 
     # -- orders ----------------------------------------------------------------------------
 
-    def validate_pay(self, body):
-        """Raise BAD_REQUEST for the first problem in a create-payment body."""
-        if not isinstance(body, dict):
-            raise bad_request("Request body must be a JSON object.")
-        moid = body.get("merchantOrderId")
-        if moid is None or moid == "":
-            raise bad_request("merchantOrderId must not be blank.")
-        if not isinstance(moid, str) or not ID_PATTERN.match(moid):
-            raise bad_request(
-                "merchantOrderId must be 1-63 characters of letters, digits, '_' or '-'."
-            )
-        amount = body.get("amount")
-        if amount is None:
-            raise bad_request("amount must not be null.")
-        if not is_int(amount):
-            raise bad_request("amount must be an integer number of paise.")
-        if amount < 100:
-            raise bad_request("amount must be at least 100 paise.")
-        expire_after = body.get("expireAfter")
-        if expire_after is not None and (
-            not is_int(expire_after) or not 300 <= expire_after <= 3600
-        ):
-            raise bad_request(
-                "expireAfter must be an integer between 300 and 3600 seconds."
-            )
-        meta = body.get("metaInfo")
-        if meta is not None:
-            if not isinstance(meta, dict):
-                raise bad_request("metaInfo must be an object.")
-            for key, value in meta.items():
-                match = re.fullmatch(r"udf(\d+)", key)
-                if not match or not 1 <= int(match.group(1)) <= 15:
-                    raise bad_request(
-                        f"metaInfo.{key} is not a known field (udf1..udf15)."
-                    )
-                if value is None:
-                    continue
-                if not isinstance(value, str):
-                    raise bad_request(f"metaInfo.{key} must be a string.")
-                n = int(match.group(1))
-                if n <= 10 and len(value) > 256:
-                    raise bad_request(f"metaInfo.{key} must be at most 256 characters.")
-                if n > 10 and (len(value) > 50 or not UDF_SHORT_PATTERN.match(value)):
-                    raise bad_request(
-                        f"metaInfo.{key} must be at most 50 characters of [a-zA-Z0-9_- @.+]."
-                    )
-        flow = body.get("paymentFlow")
-        if not isinstance(flow, dict):
-            raise bad_request("paymentFlow must not be null.")
-        if flow.get("type") != "PG_CHECKOUT":
-            raise bad_request("paymentFlow.type must be PG_CHECKOUT.")
-        if flow.get("message") is not None and not isinstance(flow.get("message"), str):
-            raise bad_request("paymentFlow.message must be a string.")
-        urls = flow.get("merchantUrls")
-        if not isinstance(urls, dict):
-            raise bad_request("paymentFlow.merchantUrls must not be null.")
-        redirect = urls.get("redirectUrl")
-        if not isinstance(redirect, str) or not redirect:
-            raise bad_request("paymentFlow.merchantUrls.redirectUrl must not be blank.")
-        parts = urllib.parse.urlsplit(redirect)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise bad_request(
-                "paymentFlow.merchantUrls.redirectUrl must be an http(s) URL."
-            )
-        mode_config = flow.get("paymentModeConfig")
-        if mode_config is not None and not isinstance(mode_config, dict):
-            raise bad_request("paymentFlow.paymentModeConfig must be an object.")
-        retry = body.get("disablePaymentRetry")
-        if retry is not None and not isinstance(retry, bool):
-            raise bad_request("disablePaymentRetry must be a boolean.")
-        prefill = body.get("prefillUserLoginDetails")
-        if prefill is not None and not isinstance(prefill, dict):
-            raise bad_request("prefillUserLoginDetails must be an object.")
-        return moid
-
     def create_order(self, body, public_url):
-        moid = self.validate_pay(body)
+        moid = validate_pay(body)
         request_key = canonical(body)
         with self.lock:
             existing = self.orders.get(moid)
@@ -548,7 +342,7 @@ class Store:
             page_token = secrets.token_urlsafe(24)
             order = {
                 "merchantOrderId": moid,
-                "orderId": new_id("OMO"),
+                "orderId": payloads.new_id("OMO"),
                 "amount": body["amount"],
                 "state": "PENDING",
                 "createdAt": created,
@@ -569,12 +363,7 @@ class Store:
                 "errorContext": None,
                 "request": request_key,
             }
-            order["payResponse"] = {
-                "orderId": order["orderId"],
-                "state": "PENDING",
-                "expireAt": order["expireAt"],
-                "redirectUrl": f"{public_url}/transact/uat_v2?token={page_token}",
-            }
+            order["payResponse"] = payloads.pay_response(order, public_url)
             self.orders[moid] = order
             self.page_tokens[page_token] = moid
             self._persist()
@@ -583,16 +372,11 @@ class Store:
     def _expire_if_due(self, order, outbox):
         if order["state"] != "PENDING" or now_ms() < order["expireAt"]:
             return False
+        context = payloads.EXPIRED_ERROR_CONTEXT
         order["state"] = "FAILED"
-        order["errorCode"] = "TXN_NOT_COMPLETED"
-        order["detailedErrorCode"] = "TXN_AUTO_FAILED"
-        order["errorContext"] = {
-            "errorCode": "TXN_NOT_COMPLETED",
-            "detailedErrorCode": "TXN_AUTO_FAILED",
-            "source": "CUSTOMER",
-            "stage": "PRE_AUTHENTICATION",
-            "description": "The order expired before the payment was completed.",
-        }
+        order["errorCode"] = context["errorCode"]
+        order["detailedErrorCode"] = context["detailedErrorCode"]
+        order["errorContext"] = dict(context)
         self._order_event(order, outbox)
         return True
 
@@ -604,35 +388,10 @@ class Store:
             self._persist()
         return order
 
-    def _order_view(self, order, *, details, error_context=False, report_amount=None):
-        amount = order["amount"] if report_amount is None else report_amount
-        attempts = order["attempts"] if details else order["attempts"][-1:]
-        payment_details = []
-        for attempt in attempts:
-            attempt = copy.deepcopy(attempt)
-            if report_amount is not None:
-                attempt["amount"] = attempt["payableAmount"] = report_amount
-            payment_details.append(attempt)
-        view = {
-            "merchantId": self.config.merchant_id,
-            "merchantOrderId": order["merchantOrderId"],
-            "orderId": order["orderId"],
-            "state": order["state"],
-            "amount": amount,
-            "payableAmount": amount,
-            "feeAmount": 0,
-            "expireAt": order["expireAt"],
-        }
-        if order.get("metaInfo") is not None:
-            view["metaInfo"] = copy.deepcopy(order["metaInfo"])
-        view["paymentFlow"] = copy.deepcopy(order["paymentFlow"])
-        view["paymentDetails"] = payment_details
-        if order["errorCode"]:
-            view["errorCode"] = order["errorCode"]
-            view["detailedErrorCode"] = order["detailedErrorCode"]
-        if error_context and order["state"] == "FAILED" and order.get("errorContext"):
-            view["errorContext"] = copy.deepcopy(order["errorContext"])
-        return view
+    def _order_view(self, order, **options):
+        return payloads.order_view(
+            order, merchant_id=self.config.merchant_id, **options
+        )
 
     def order_status(self, merchant_order_id, *, details, error_context):
         outbox = []
@@ -692,124 +451,37 @@ class Store:
 
     def settle(self, merchant_order_id, outcome, error_code=None):
         """Apply a payer's choice (pay_upi, pay_card, decline, pending); return the status view."""
-        if outcome not in ("pay_upi", "pay_card", "decline", "pending"):
-            raise bad_request(
-                "outcome must be one of pay_upi, pay_card, decline, pending."
-            )
-        if error_code is not None and not isinstance(error_code, str):
-            raise bad_request("error_code must be a string.")
+        validate_settle(outcome, error_code)
         outbox = []
         try:
             with self.lock:
-                order = self._get_order(merchant_order_id, outbox)
-                if order["state"] in TERMINAL:
-                    raise SandboxError(
-                        409,
-                        "ORDER_ALREADY_TERMINAL",
-                        f"Order {merchant_order_id} is already {order['state']}.",
-                    )
+                order = self._get_terminable_order(merchant_order_id, outbox)
                 if outcome != "pending":
-                    self._apply_outcome(order, outcome, error_code)
+                    attempt, changes = payloads.attempt(order, outcome, error_code)
+                    order.update(changes)
+                    order["attempts"].append(attempt)
                     self._persist()
                     self._order_event(order, outbox)
                 return self._order_view(order, details=True, error_context=True)
         finally:
             self._flush(outbox)
 
-    def _apply_outcome(self, order, outcome, error_code):
-        attempt = {
-            "transactionId": new_id("OM"),
-            "paymentMode": "CARD" if outcome == "pay_card" else "UPI_INTENT",
-            "timestamp": now_ms(),
-            "amount": order["amount"],
-            "payableAmount": order["amount"],
-            "feeAmount": 0,
-            "state": "COMPLETED",
-        }
-        upi_rail = {
-            "type": "UPI",
-            "utr": digits(12),
-            "upiTransactionId": "YBL" + secrets.token_hex(16),
-            "vpa": f"{digits(2)}******{digits(2)}@ybl",
-        }
-        account = {
-            "type": "ACCOUNT",
-            "maskedAccountNumber": "XXXXXXXX" + digits(4),
-            "ifsc": "HDFC0000001",
-            "accountHolderName": "Sandbox Customer",
-            "accountType": "SAVINGS",
-        }
-        if outcome == "pay_upi":
-            attempt.update(rail=upi_rail, instrument=account)
-            order["state"] = "COMPLETED"
-        elif outcome == "pay_card":
-            attempt["rail"] = {
-                "type": "PG",
-                "transactionId": digits(16),
-                "authorizationCode": digits(6),
-                "serviceTransactionId": "PG" + digits(18),
-            }
-            attempt["instrument"] = {
-                "type": "CREDIT_CARD",
-                "bankTransactionId": digits(12),
-                "bankId": "HDFC",
-                "brn": digits(12),
-                "arn": digits(23),
-            }
-            order["state"] = "COMPLETED"
-        else:
-            code, detailed, source, stage, description = self._decline_reason(
-                error_code
+    def _get_terminable_order(self, merchant_order_id, outbox):
+        """Return a PENDING order; 409 ORDER_ALREADY_TERMINAL for a settled or expired one."""
+        order = self._get_order(merchant_order_id, outbox)
+        if order["state"] in TERMINAL:
+            raise SandboxError(
+                409,
+                "ORDER_ALREADY_TERMINAL",
+                f"Order {merchant_order_id} is already {order['state']}.",
             )
-            upi_rail.pop("utr")
-            attempt.update(
-                state="FAILED",
-                errorCode=code,
-                detailedErrorCode=detailed,
-                rail=upi_rail,
-                instrument=account,
-            )
-            order.update(
-                state="FAILED",
-                errorCode=code,
-                detailedErrorCode=detailed,
-                errorContext={
-                    "errorCode": code,
-                    "detailedErrorCode": detailed,
-                    "source": source,
-                    "stage": stage,
-                    "description": description,
-                },
-            )
-        order["attempts"].append(attempt)
-
-    @staticmethod
-    def _decline_reason(error_code):
-        """Accept ``CODE``, ``CODE/DETAIL`` or nothing; return the five errorContext values."""
-        code = (error_code or DEFAULT_DECLINE).strip()
-        code, _, detailed = code.partition("/")
-        known = DECLINE_REASONS.get(code)
-        if known:
-            return (code, detailed or known[0], *known[1:])
-        return (
-            code,
-            detailed or "TXN_FAILED",
-            "ISSUING_BANK",
-            "AUTHORIZATION",
-            "The payment was declined.",
-        )
+        return order
 
     def expire(self, merchant_order_id):
         outbox = []
         try:
             with self.lock:
-                order = self._get_order(merchant_order_id, outbox)
-                if order["state"] in TERMINAL:
-                    raise SandboxError(
-                        409,
-                        "ORDER_ALREADY_TERMINAL",
-                        f"Order {merchant_order_id} is already {order['state']}.",
-                    )
+                order = self._get_terminable_order(merchant_order_id, outbox)
                 order["expireAt"] = now_ms()
                 self._expire_if_due(order, outbox)
                 self._persist()
@@ -820,23 +492,7 @@ class Store:
     # -- refunds ---------------------------------------------------------------------------
 
     def create_refund(self, body):
-        if not isinstance(body, dict):
-            raise bad_request("Request body must be a JSON object.")
-        mrid = body.get("merchantRefundId")
-        if not mrid:
-            raise bad_request("merchantRefundId must not be blank.")
-        if not isinstance(mrid, str) or not ID_PATTERN.match(mrid):
-            raise bad_request(
-                "merchantRefundId must be 1-63 characters of letters, digits, '_' or '-'."
-            )
-        moid = body.get("originalMerchantOrderId")
-        if not moid or not isinstance(moid, str):
-            raise bad_request("originalMerchantOrderId must not be blank.")
-        amount = body.get("amount")
-        if not is_int(amount):
-            raise bad_request("amount must be an integer number of paise.")
-        if amount < 100:
-            raise bad_request("amount must be at least 100 paise.")
+        mrid, moid, amount = validate_refund(body)
         request_key = canonical(body)
         outbox = []
         try:
@@ -844,11 +500,7 @@ class Store:
                 existing = self.refunds.get(mrid)
                 if existing is not None:
                     if existing["request"] == request_key:
-                        return {
-                            "refundId": existing["refundId"],
-                            "amount": existing["amount"],
-                            "state": existing["state"],
-                        }
+                        return payloads.refund_response(existing)
                     raise SandboxError(
                         409,
                         "DUPLICATE_REFUND",
@@ -872,45 +524,28 @@ class Store:
                         f"Refund of {amount} exceeds the refundable amount "
                         f"{order['amount'] - refunded}.",
                     )
-                paid = next(
-                    (
-                        a
-                        for a in reversed(order["attempts"])
-                        if a["state"] == "COMPLETED"
-                    ),
-                    {},
-                )
                 timestamp = now_ms()
-                detail = {
-                    "transactionId": new_id("OMR"),
-                    "paymentMode": paid.get("paymentMode", "UPI_INTENT"),
-                    "timestamp": timestamp,
-                    "amount": amount,
-                    "state": "PENDING",
-                }
-                if paid.get("rail"):
-                    detail["rail"] = copy.deepcopy(paid["rail"])
-                if paid.get("instrument"):
-                    detail["instrument"] = copy.deepcopy(paid["instrument"])
                 refund = {
                     "merchantRefundId": mrid,
-                    "refundId": new_id("OMR"),
+                    "refundId": payloads.new_id("OMR"),
                     "originalMerchantOrderId": moid,
                     "amount": amount,
                     "state": "PENDING",
                     "timestamp": timestamp,
-                    "paymentDetails": [detail],
+                    "paymentDetails": [
+                        payloads.refund_detail(order, amount, timestamp)
+                    ],
                     "request": request_key,
                 }
+                faults = self.faults_for(moid)
+                if faults["refund_outcome"] == "fail":
+                    refund["failWith"] = faults["refund_error_code"]
                 self.refunds[mrid] = refund
                 self._persist()
                 generation = self.generation
+                response = payloads.refund_response(refund)
             self._start_refund_progress(mrid, generation)
-            return {
-                "refundId": refund["refundId"],
-                "amount": amount,
-                "state": "PENDING",
-            }
+            return response
         finally:
             self._flush(outbox)
 
@@ -923,6 +558,7 @@ class Store:
         ).start()
 
     def _advance_refund(self, merchant_refund_id, generation):
+        """Move a refund PENDING -> CONFIRMED -> COMPLETED (or FAILED under the fault)."""
         for target in ("CONFIRMED", "COMPLETED"):
             time.sleep(self.config.refund_step_seconds)
             outbox = []
@@ -930,45 +566,42 @@ class Store:
                 refund = self.refunds.get(merchant_refund_id)
                 if generation != self.generation or refund is None:
                     return
-                if refund["state"] in TERMINAL:
-                    return
                 if target == "CONFIRMED" and refund["state"] == "CONFIRMED":
                     continue
-                refund["state"] = target
-                for detail in refund["paymentDetails"]:
-                    detail["state"] = (
-                        "COMPLETED" if target == "COMPLETED" else "PENDING"
-                    )
-                    if target == "COMPLETED":
-                        detail["timestamp"] = now_ms()
+                if target == "COMPLETED" and refund.get("failWith"):
+                    self._fail_refund(refund)
+                else:
+                    refund["state"] = target
+                    for detail in refund["paymentDetails"]:
+                        detail["state"] = (
+                            "COMPLETED" if target == "COMPLETED" else "PENDING"
+                        )
+                        if target == "COMPLETED":
+                            detail["timestamp"] = now_ms()
                 self._persist()
                 self._refund_event(refund, outbox)
             self._flush(outbox)
 
-    def _refund_view(self, refund, report_amount=None):
-        amount = refund["amount"]
-        view = {
-            "merchantId": self.config.merchant_id,
-            "merchantRefundId": refund["merchantRefundId"],
-            "originalMerchantOrderId": refund["originalMerchantOrderId"],
-            "amount": amount,
-            "state": refund["state"],
-            "refundId": refund["refundId"],
-            "timestamp": refund["timestamp"],
-            "paymentDetails": copy.deepcopy(refund["paymentDetails"]),
-        }
-        if refund.get("errorCode"):
-            view["errorCode"] = refund["errorCode"]
-            view["detailedErrorCode"] = refund.get("detailedErrorCode")
-        return view
+    @staticmethod
+    def _fail_refund(refund):
+        code, detailed = payloads.refund_failure(refund["failWith"])
+        refund.update(state="FAILED", errorCode=code, detailedErrorCode=detailed)
+        for detail in refund["paymentDetails"]:
+            detail.update(
+                state="FAILED",
+                timestamp=now_ms(),
+                errorCode=code,
+                detailedErrorCode=detailed,
+            )
+
+    def _refund_view(self, refund):
+        return payloads.refund_view(refund, merchant_id=self.config.merchant_id)
 
     def refund_status(self, merchant_refund_id):
         with self.lock:
             refund = self.refunds.get(merchant_refund_id)
             if refund is None:
-                raise SandboxError(
-                    404, "MAPPING_NOT_FOUND", "No entry found for refund"
-                )
+                raise refund_not_found()
             return self._refund_view(refund)
 
     def refund_order_id(self, merchant_refund_id):
@@ -997,58 +630,28 @@ class Store:
 
     def order_list(self):
         with self.lock:
-            return [
-                {
-                    "merchantOrderId": o["merchantOrderId"],
-                    "orderId": o["orderId"],
-                    "state": o["state"],
-                    "amount": o["amount"],
-                    "expireAt": o["expireAt"],
-                    "createdAt": o["createdAt"],
-                }
-                for o in self.orders.values()
-            ]
+            return [payloads.order_summary(o) for o in self.orders.values()]
 
     def resend(self, body):
-        if not isinstance(body, dict) or not isinstance(body.get("order"), str):
-            raise bad_request("order (a merchantOrderId) is required.")
-        event = body.get("event")
-        if event is not None and not isinstance(event, str):
-            raise bad_request("event must be a string.")
+        event = validate_resend(body)
         outbox = []
         try:
             with self.lock:
                 order = self._get_order(body["order"], outbox)
-                faults = self.faults_for(order["merchantOrderId"])
                 refund = None
                 if body.get("refund") is not None:
                     refund = self.refunds.get(body["refund"])
                     if refund is None:
-                        raise SandboxError(
-                            404, "MAPPING_NOT_FOUND", "No entry found for refund"
-                        )
-                if event is None:
-                    if refund is not None:
-                        event = {
-                            "PENDING": "pg.refund.accepted",
-                            "CONFIRMED": "pg.refund.accepted",
-                            "COMPLETED": "pg.refund.completed",
-                            "FAILED": "pg.refund.failed",
-                        }[refund["state"]]
-                    else:
-                        event = {
-                            "COMPLETED": "checkout.order.completed",
-                            "FAILED": "checkout.order.failed",
-                            "PENDING": "checkout.transaction.attempt.failed",
-                        }[order["state"]]
+                        raise refund_not_found()
                 if refund is not None:
-                    payload = self._refund_view(
-                        refund, report_amount=faults["report_amount"]
-                    )
+                    payload = self._refund_view(refund)
+                    event = event or payloads.REFUND_EVENTS[refund["state"]]
                 else:
+                    report = self.faults_for(order["merchantOrderId"])["report_amount"]
                     payload = self._order_view(
-                        order, details=True, report_amount=faults["report_amount"]
+                        order, details=True, report_amount=report
                     )
+                    event = event or payloads.ORDER_EVENTS[order["state"]]
                 if body.get("payload_state") is not None:
                     payload["state"] = str(body["payload_state"])
                 job = self._job(

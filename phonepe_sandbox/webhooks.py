@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import secrets
 import sys
 import threading
 import time
@@ -43,7 +44,9 @@ class Job:
         generation,
         followup=None,
         authorization=None,
+        resumed=False,
     ):
+        self.key = secrets.token_hex(8)
         self.event = event
         self.body = {"event": event, "type": event_type(event), "payload": payload}
         self.merchant_order_id = merchant_order_id
@@ -55,16 +58,29 @@ class Job:
         self.authorization = authorization or callback_authorization(
             settings["callback_username"], settings["callback_password"]
         )
+        self.resumed = resumed  # sent again after a restart (see Dispatcher.pending)
+
+    def saved(self):
+        """Return what the state file keeps of a delivery still to be made."""
+        return {
+            "event": self.event,
+            "payload": self.body["payload"],
+            "merchant_order_id": self.merchant_order_id,
+            "merchant_refund_id": self.merchant_refund_id,
+        }
 
 
 class Dispatcher:
     """Send webhooks in background threads and record every attempt."""
 
-    def __init__(self):
+    def __init__(self, on_pending_change=None):
         self._lock = threading.Lock()
         self._deliveries = []
+        self._pending = {}  # Job.key -> Job scheduled and not yet delivered or given up
         self._next_id = 1
         self.generation = 0
+        # Called (with no lock held) when a job becomes pending or stops being pending.
+        self.on_pending_change = on_pending_change
 
     # -- records ---------------------------------------------------------------------------
 
@@ -72,8 +88,18 @@ class Dispatcher:
         """Forget every delivery and make in-flight jobs stop before their next attempt."""
         with self._lock:
             self._deliveries = []
+            self._pending = {}
             self._next_id = 1
             self.generation += 1
+
+    def pending(self):
+        """Return the saved form of every delivery still to be made, oldest first."""
+        with self._lock:
+            return [job.saved() for job in self._pending.values()]
+
+    def _pending_changed(self):
+        if self.on_pending_change is not None:
+            self.on_pending_change()
 
     def deliveries(self, merchant_order_id=None):
         with self._lock:
@@ -102,6 +128,8 @@ class Dispatcher:
                 "authorization": job.authorization,
                 "body": job.body,
             }
+            if job.resumed:
+                record["resumed"] = True
             if extra:
                 record.update(extra)
             self._next_id += 1
@@ -116,7 +144,14 @@ class Dispatcher:
     # -- sending ---------------------------------------------------------------------------
 
     def schedule(self, job):
-        """Deliver ``job`` after the configured delay, in the background, honouring faults."""
+        """Deliver ``job`` after the configured delay, in the background, honouring faults.
+
+        The job is pending until it is delivered (2xx), its retries run out or it is
+        dropped by a fault; pending jobs are kept in the state file and resumed on start.
+        """
+        with self._lock:
+            self._pending[job.key] = job
+        self._pending_changed()
         threading.Thread(
             target=self._run, args=(job,), daemon=True, name="webhook"
         ).start()
@@ -126,6 +161,15 @@ class Dispatcher:
         return self._attempt(job, attempt=1, copy=1)
 
     def _run(self, job):
+        try:
+            self._run_job(job)
+        finally:
+            with self._lock:
+                done = self._pending.pop(job.key, None) is not None
+            if done:
+                self._pending_changed()
+
+    def _run_job(self, job):
         mode = job.faults.get("webhook") or "normal"
         delay = job.faults.get("webhook_delay")
         if delay is None:

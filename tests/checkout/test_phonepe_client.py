@@ -446,7 +446,90 @@ def test_refund_status_progresses(client, sandbox):
     assert status.refund_id == refund.refund_id
     assert status.amount_paise == 10000
     assert status.error_code is None
+    assert status.detailed_error_code is None
     assert status.raw["merchantRefundId"] == merchant_refund_id
+
+
+def wait_for_refund(client, merchant_refund_id, state, timeout=5):
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.get_refund_status(merchant_refund_id)
+        if status.state == state or time.monotonic() > deadline:
+            return status
+        time.sleep(0.05)
+
+
+def test_failed_refund_status(client, sandbox):
+    sandbox.configure(refund_step_seconds=0.1)
+    merchant_order_id = paid_order(client, sandbox, 50000)
+    sandbox.set_faults(order=merchant_order_id, refund_outcome="fail")
+    merchant_refund_id = "R-" + merchant_order_id
+    refund = client.refund(
+        merchant_refund_id=merchant_refund_id,
+        original_merchant_order_id=merchant_order_id,
+        amount_paise=50000,
+    )
+    assert refund.state == "PENDING"  # PhonePe accepts it first
+
+    status = wait_for_refund(client, merchant_refund_id, "FAILED")
+
+    assert status.state == "FAILED"
+    assert status.error_code == "BANK_TECHNICAL_ISSUE"
+    assert status.detailed_error_code == "UT"
+    assert status.refund_id == refund.refund_id
+    assert status.amount_paise == 50000
+    # Nothing was paid out, so the whole amount can be refunded under a new id.
+    sandbox.clear_faults()
+    again = client.refund(
+        merchant_refund_id="R2-" + merchant_order_id,
+        original_merchant_order_id=merchant_order_id,
+        amount_paise=50000,
+    )
+    assert again.state == "PENDING"
+
+
+def test_completed_refund_has_no_error_codes(client, sandbox):
+    sandbox.configure(refund_step_seconds=0.1)
+    merchant_order_id = paid_order(client, sandbox, 50000)
+    client.refund(
+        merchant_refund_id="R-" + merchant_order_id,
+        original_merchant_order_id=merchant_order_id,
+        amount_paise=50000,
+    )
+
+    status = wait_for_refund(client, "R-" + merchant_order_id, "COMPLETED")
+
+    assert status.state == "COMPLETED"
+    assert (status.error_code, status.detailed_error_code) == (None, None)
+
+
+def test_parse_failed_refund_webhook_from_the_sandbox(client, sandbox):
+    sandbox.configure(refund_step_seconds=0.1)
+    merchant_order_id = paid_order(client, sandbox, 50000)
+    sandbox.set_faults(refund_outcome="fail", refund_error_code="AUTHORIZATION_ERROR")
+    merchant_refund_id = "R-" + merchant_order_id
+    client.refund(
+        merchant_refund_id=merchant_refund_id,
+        original_merchant_order_id=merchant_order_id,
+        amount_paise=20000,
+    )
+    wait_for_refund(client, merchant_refund_id, "FAILED")
+    [delivery] = [
+        d
+        for d in sandbox.wait_for_webhooks(merchant_order_id, 3)
+        if d["event"] == "pg.refund.failed"
+    ]
+
+    event = client.parse_webhook(json.dumps(delivery["body"]).encode())
+
+    assert event.event == "pg.refund.failed"
+    assert event.type == "PG_REFUND_FAILED"
+    assert event.merchant_order_id == merchant_order_id
+    assert event.merchant_refund_id == merchant_refund_id
+    assert event.state == "FAILED"
+    assert event.amount_paise == 20000
+    assert event.payload["errorCode"] == "AUTHORIZATION_ERROR"
+    assert event.payload["detailedErrorCode"] == "U90"
 
 
 def test_refund_status_of_unknown_refund(client):

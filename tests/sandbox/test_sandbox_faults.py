@@ -1,5 +1,6 @@
 """API faults, test-control gating, concurrency, persistence and call statistics."""
 
+import hashlib
 import json
 import socket
 import subprocess
@@ -9,7 +10,13 @@ import time
 
 import pytest
 
-from tests.sandbox.conftest import Api, http, pay_body
+from tests.sandbox.conftest import (
+    CALLBACK_PASSWORD,
+    CALLBACK_USERNAME,
+    Api,
+    http,
+    pay_body,
+)
 from tests.sandbox_process import REPO_ROOT, SandboxProcess, free_port
 
 
@@ -31,6 +38,36 @@ def test_status_api_hang_fault_times_out_client(sandbox, api):
 
     with pytest.raises((TimeoutError, socket.timeout, OSError)):
         api.status("HANG-1", timeout=0.3)
+
+
+def test_status_api_hang_fault_blocks_for_hang_seconds_then_answers(sandbox, api):
+    api.create("HANG-2")
+    sandbox.settle("HANG-2", "pay_upi")
+    sandbox.set_faults(order="HANG-2", status_api="hang", hang_seconds=1.0)
+
+    started = time.monotonic()
+    response = api.status("HANG-2", timeout=5)
+
+    assert time.monotonic() - started >= 0.95
+    assert response.status == 200
+    assert response.json()["state"] == "COMPLETED"
+
+
+def test_status_api_hang_of_one_order_does_not_delay_another(sandbox, api):
+    api.create("HANG-SLOW")
+    api.create("HANG-FAST")
+    sandbox.set_faults(order="HANG-SLOW", status_api="hang", hang_seconds=2.0)
+    hanging = threading.Thread(target=api.status, args=("HANG-SLOW",))
+    hanging.start()
+    time.sleep(0.2)  # the hanging request is in the sandbox now
+
+    started = time.monotonic()
+    response = api.status("HANG-FAST")
+
+    assert response.status == 200
+    assert time.monotonic() - started < 1.0
+    assert hanging.is_alive()
+    hanging.join(timeout=5)
 
 
 def test_status_api_slow_fault_delays_answer(sandbox, api):
@@ -209,3 +246,103 @@ def test_sweeper_fails_expired_orders_without_any_read(tmp_path, receiver):
     assert request["json"]["payload"]["detailedErrorCode"] == "TXN_AUTO_FAILED"
     saved = json.loads(state_file.read_text())["orders"]["SWEEP-1"]
     assert saved["state"] == "FAILED"
+
+
+def wait_until(check, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_pending_webhook_is_resent_after_restart(tmp_path, receiver):
+    state_file = tmp_path / "state.json"
+    args = ("--state-file", str(state_file))
+    receiver.fail_next(1000)  # the shop is down: every attempt gets a 500
+    with SandboxProcess(
+        webhook_url=receiver.url,
+        webhook_delay=0,
+        webhook_retries=100,
+        webhook_backoff=0.1,
+        extra_args=args,
+    ) as sandbox:
+        Api(sandbox.base_url).create("RESUME-1")
+        sandbox.settle("RESUME-1", "pay_upi")
+        receiver.wait_for(2, order="RESUME-1")  # failed and being retried
+    # Stopped (SIGTERM) with the delivery still pending: the state file keeps it.
+    [saved] = json.loads(state_file.read_text())["webhooks"]
+    assert saved["event"] == "checkout.order.completed"
+    assert saved["payload"]["state"] == "COMPLETED"
+
+    receiver.reset()  # the shop is back
+    with SandboxProcess(
+        webhook_url=receiver.url, webhook_delay=0, extra_args=args
+    ) as sandbox:
+        [request] = receiver.wait_for(1, order="RESUME-1")
+        assert request["status"] == 200
+        assert request["json"]["event"] == "checkout.order.completed"
+        assert request["json"]["payload"]["merchantOrderId"] == "RESUME-1"
+        assert request["json"]["payload"]["state"] == "COMPLETED"
+        assert request["headers"]["authorization"] == receiver_authorization()
+        wait_until(lambda: sandbox.webhooks("RESUME-1"))
+        [record] = sandbox.webhooks("RESUME-1")
+        assert record["resumed"] is True
+        assert record["status"] == 200
+        # Delivered: nothing is left to resend after the next restart.
+        wait_until(lambda: json.loads(state_file.read_text())["webhooks"] == [])
+
+
+def test_delivered_and_given_up_webhooks_are_not_kept(tmp_path, receiver):
+    state_file = tmp_path / "state.json"
+    args = ("--state-file", str(state_file))
+    with SandboxProcess(
+        webhook_url=receiver.url,
+        webhook_delay=0,
+        webhook_retries=1,
+        webhook_backoff=0.05,
+        extra_args=args,
+    ) as sandbox:
+        api = Api(sandbox.base_url)
+        api.create("KEPT-OK")
+        sandbox.settle("KEPT-OK", "pay_upi")
+        receiver.wait_for(1, order="KEPT-OK")
+        receiver.fail_next(2)  # first attempt and its one retry fail: PhonePe gives up
+        api.create("KEPT-GIVEN-UP")
+        sandbox.settle("KEPT-GIVEN-UP", "decline")
+        sandbox.wait_for_webhooks("KEPT-GIVEN-UP", 2)
+        wait_until(lambda: json.loads(state_file.read_text())["webhooks"] == [])
+
+
+def receiver_authorization():
+    return hashlib.sha256(
+        f"{CALLBACK_USERNAME}:{CALLBACK_PASSWORD}".encode()
+    ).hexdigest()
+
+
+def test_refund_in_progress_resumes_after_restart(tmp_path, receiver):
+    state_file = tmp_path / "state.json"
+    args = ("--state-file", str(state_file))
+    with SandboxProcess(refund_step_seconds=60, extra_args=args) as sandbox:
+        api = Api(sandbox.base_url)
+        api.create("RESUME-RF")
+        sandbox.settle("RESUME-RF", "pay_upi")
+        assert api.refund("RF-ACCEPTED", "RESUME-RF", 1000).status == 200
+        assert api.refund("RF-WAITING", "RESUME-RF", 1000).status == 200
+    state = json.loads(state_file.read_text())
+    state["refunds"]["RF-ACCEPTED"]["state"] = "CONFIRMED"  # stopped after accepting
+    state["webhooks"] = []
+    state_file.write_text(json.dumps(state))
+
+    with SandboxProcess(
+        webhook_url=receiver.url, refund_step_seconds=0.05, extra_args=args
+    ):
+        wait_until(lambda: len(receiver.received("RESUME-RF")) == 3)
+
+    events = {}
+    for request in receiver.received("RESUME-RF"):
+        refund_id = request["json"]["payload"]["merchantRefundId"]
+        events.setdefault(refund_id, []).append(request["json"]["event"])
+    assert events == {
+        "RF-ACCEPTED": ["pg.refund.completed"],
+        "RF-WAITING": ["pg.refund.accepted", "pg.refund.completed"],
+    }

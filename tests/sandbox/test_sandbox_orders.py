@@ -321,3 +321,11 @@ def test_redirect_url_is_kept_exactly(api, sandbox):
     api.create("KEEP-1")
 
     assert sandbox.order("KEEP-1")["redirectUrl"] == REDIRECT_URL.format(order="KEEP-1")
+
+
+def test_methods_phonepe_does_not_use_are_not_served(sandbox, api):
+    for method in ("PUT", "PATCH", "HEAD"):
+        response = http(
+            method, sandbox.base_url + "/checkout/v2/pay", headers=api.headers()
+        )
+        assert response.status == 501, method

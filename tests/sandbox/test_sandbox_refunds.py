@@ -4,6 +4,8 @@ import time
 
 import pytest
 
+from tests.sandbox_process import SandboxError
+
 
 @pytest.fixture
 def paid_order(sandbox, api):
@@ -141,3 +143,106 @@ def test_unknown_refund_status_is_404(api):
 
     assert response.status == 404
     assert response.json()["code"] == "MAPPING_NOT_FOUND"
+
+
+def test_refund_failure_fault_fails_the_refund_with_phonepes_error_shape(
+    sandbox, api, paid_order, receiver
+):
+    sandbox.set_faults(order=paid_order, refund_outcome="fail")
+
+    response = api.refund("RF-FAIL", paid_order, 149900)
+
+    assert response.status == 200
+    assert response.json()["state"] == "PENDING"  # the failure comes later
+    status = wait_for_refund_state(api, "RF-FAIL", "FAILED")
+    assert status["state"] == "FAILED"
+    assert status["errorCode"] == "BANK_TECHNICAL_ISSUE"
+    assert status["detailedErrorCode"] == "UT"
+    assert status["amount"] == 149900
+    [detail] = status["paymentDetails"]
+    assert detail["state"] == "FAILED"
+    assert detail["errorCode"] == "BANK_TECHNICAL_ISSUE"
+    assert detail["detailedErrorCode"] == "UT"
+
+    webhooks = [w["json"] for w in receiver.wait_for(3, order=paid_order)]
+    assert [(w["event"], w["type"], w["payload"]["state"]) for w in webhooks[1:]] == [
+        ("pg.refund.accepted", "PG_REFUND_ACCEPTED", "CONFIRMED"),
+        ("pg.refund.failed", "PG_REFUND_FAILED", "FAILED"),
+    ]
+    failed = webhooks[2]["payload"]
+    assert failed["merchantRefundId"] == "RF-FAIL"
+    assert failed["originalMerchantOrderId"] == paid_order
+    assert (failed["errorCode"], failed["detailedErrorCode"]) == (
+        "BANK_TECHNICAL_ISSUE",
+        "UT",
+    )
+    assert failed["paymentDetails"][0]["state"] == "FAILED"
+
+
+@pytest.mark.parametrize(
+    "error_code,expected",
+    [
+        ("AUTHORIZATION_ERROR", ("AUTHORIZATION_ERROR", "U90")),
+        ("REFUND_REJECTED/R0022", ("REFUND_REJECTED", "R0022")),
+        ("SOMETHING_NEW", ("SOMETHING_NEW", "TXN_FAILED")),
+    ],
+)
+def test_refund_failure_fault_takes_the_error_code(
+    sandbox, api, paid_order, error_code, expected
+):
+    sandbox.set_faults(refund_outcome="fail", refund_error_code=error_code)
+    api.refund("RF-CODE", paid_order, 100)
+
+    status = wait_for_refund_state(api, "RF-CODE", "FAILED")
+
+    assert (status["errorCode"], status["detailedErrorCode"]) == expected
+
+
+def test_failed_refund_gives_the_amount_back(sandbox, api, paid_order):
+    sandbox.set_faults(order=paid_order, refund_outcome="fail")
+    api.refund("RF-F1", paid_order, 149900)
+    assert wait_for_refund_state(api, "RF-F1", "FAILED")["state"] == "FAILED"
+    sandbox.set_faults(order=paid_order, refund_outcome=None)
+
+    # The failed refund no longer counts against the order: all of it can go again.
+    assert api.refund("RF-F2", paid_order, 149900).status == 200
+    assert wait_for_refund_state(api, "RF-F2", "COMPLETED")["state"] == "COMPLETED"
+    assert "errorCode" not in api.refund_status("RF-F2").json()
+
+
+def test_refund_failure_fault_applies_to_refunds_asked_for_while_it_is_set(
+    sandbox, api, paid_order
+):
+    sandbox.set_faults(refund_outcome="fail")
+    api.refund("RF-SNAP", paid_order, 100)
+    sandbox.clear_faults()  # the refund already in flight still fails
+
+    assert wait_for_refund_state(api, "RF-SNAP", "FAILED")["state"] == "FAILED"
+
+
+def test_resend_of_a_failed_refund_is_pg_refund_failed(sandbox, api, paid_order):
+    sandbox.set_faults(refund_outcome="fail")
+    api.refund("RF-RS", paid_order, 100)
+    wait_for_refund_state(api, "RF-RS", "FAILED")
+
+    record = sandbox.resend_webhook(paid_order, refund="RF-RS")
+
+    assert record["event"] == "pg.refund.failed"
+    assert record["body"]["payload"]["errorCode"] == "BANK_TECHNICAL_ISSUE"
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"refund_outcome": "maybe"},
+        {"refund_outcome": True},
+        {"refund_error_code": ""},
+        {"refund_error_code": 5},
+    ],
+)
+def test_refund_failure_fault_is_validated(sandbox, faults):
+    with pytest.raises(SandboxError) as error:
+        sandbox.set_faults(**faults)
+
+    assert error.value.status == 400
+    assert sandbox.control("GET", "faults") == {"global": {}, "orders": {}}
