@@ -311,6 +311,7 @@ class WebhookDelivery(models.Model):
         UNAUTHENTICATED = "unauthenticated", _("Rejected: bad Authorization")
         MALFORMED = "malformed", _("Rejected: malformed")
         RETRY = "retry", _("Gateway unreachable, asked to retry")
+        DEFERRED = "deferred", _("Accepted, settling in the background")
         ERROR = "error", _("Error")
 
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -17,6 +17,7 @@ import logging
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -50,6 +51,11 @@ def parse_rupees(text) -> int:
     except InvalidOperation:
         raise CheckoutError(_("Enter a valid amount in rupees.")) from None
     return int(paise)
+
+
+def _staff_budget():
+    """PhonePe calls made while a staff member waits share the request budget."""
+    return phonepe.time_budget(settings.PHONEPE_REQUEST_BUDGET_SECONDS)
 
 
 def _lock_booking(booking):
@@ -210,15 +216,16 @@ def cancel_booking(*, booking: Booking, actor, refund_paise: int, reason: str):
     refund = None
     if refund_paise:
         try:
-            refund = refunds.request_refund(
-                payment=payment,
-                amount_paise=refund_paise,
-                reason=Refund.Reason.CANCELLED,
-                note=reason,
-                booking=booking,
-                actor=actor,
-                source="admin",
-            )
+            with _staff_budget():
+                refund = refunds.request_refund(
+                    payment=payment,
+                    amount_paise=refund_paise,
+                    reason=Refund.Reason.CANCELLED,
+                    note=reason,
+                    booking=booking,
+                    actor=actor,
+                    source="admin",
+                )
         except CheckoutError as exc:
             # Only a refund started elsewhere in the last instant gets here.
             record_audit(
@@ -269,27 +276,25 @@ def resend_confirmation(*, booking: Booking, actor) -> Booking:
 
 def recheck_payment(*, payment: Payment, actor) -> Payment:
     """Ask PhonePe for the payment's state and settle it (idempotent)."""
-    before = (payment.status, payment.resolution)
+    before = payment.status
     try:
-        payment = services.sync_payment(payment=payment, source="admin", actor=actor)
+        with _staff_budget():
+            result = services.sync(payment=payment, source="admin", actor=actor)
     except phonepe.PhonePeError as exc:
         raise CheckoutError(
             _("PhonePe could not be reached for %(order)s: %(error)s")
             % {"order": payment.merchant_order_id, "error": exc}
         ) from exc
+    payment = result.payment
     record_audit(
         source="admin",
         action="payment.rechecked",
         payment=payment,
-        from_state=before[0],
+        from_state=before,
         to_state=payment.status,
         message=(
             "Re-checked with PhonePe: "
-            + (
-                "changed."
-                if (payment.status, payment.resolution) != before
-                else "no change."
-            )
+            + ("changed." if result.changed else "no change.")
             + f" PhonePe state {payment.gateway_state or 'unknown'}."
         ),
         actor=actor,
@@ -301,7 +306,8 @@ def recheck_refund(*, refund: Refund, actor) -> Refund:
     """Read the refund's state from PhonePe (or send it again if it never got there)."""
     before = refund.state
     try:
-        refund = refunds.sync_refund(refund=refund, source="admin")
+        with _staff_budget():
+            refund = refunds.sync_refund(refund=refund, source="admin")
     except phonepe.PhonePeError as exc:
         raise CheckoutError(
             _("PhonePe could not be reached for refund %(refund)s: %(error)s")
@@ -329,7 +335,10 @@ def replay_webhook(*, delivery: WebhookDelivery, actor) -> webhooks.WebhookResul
             _("Delivery %(id)s failed the Authorization check; it is not replayed.")
             % {"id": delivery.pk}
         )
-    result = webhooks.process_webhook_delivery(delivery=delivery, source="admin-replay")
+    with _staff_budget():
+        result = webhooks.process_webhook_delivery(
+            delivery=delivery, source="admin-replay"
+        )
     delivery.refresh_from_db()
     payment = Payment.objects.filter(
         merchant_order_id=delivery.merchant_order_id

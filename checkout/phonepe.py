@@ -21,6 +21,7 @@ Failures are a small hierarchy:
 - ``PhonePeError``: base of every gateway failure.
 - ``PhonePeUnavailable``: network error, timeout, HTTP 5xx/429 or an unreadable
   answer. Nothing is known; try again later (show a generic message, log it).
+  ``PhonePeBudgetExhausted`` is one: the ``time_budget()`` the caller set ran out.
 - ``PhonePeRejected(code, message, http_status)``: PhonePe answered 4xx with its
   ``code``, e.g. ``BAD_REQUEST`` or ``EXCESS_REFUND_AMOUNT``. Retrying the same
   request will not help.
@@ -37,6 +38,8 @@ else becomes ``None`` rather than a guess. Epoch-millisecond times become aware 
 datetimes.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import hmac
@@ -77,6 +80,38 @@ REFUND_STATUS_PATH = "/payments/v2/refund/{merchant_refund_id}/status"
 
 # Waits before the 2nd and 3rd attempt of a call that met an unavailable gateway.
 RETRY_DELAYS = (0.5, 1.0)
+
+# The deadline shared by every PhonePe call inside ``time_budget()`` (None: none).
+_deadline = contextvars.ContextVar("phonepe_deadline", default=None)
+
+
+@contextlib.contextmanager
+def time_budget(seconds):
+    """Give every PhonePe call inside the block ``seconds`` in total, retries included.
+
+    For calls made while a customer (or PhonePe's webhook) waits: each request's
+    timeout shrinks to what is left, retries happen only if they fit, and once
+    the budget is spent calls raise PhonePeBudgetExhausted (a PhonePeUnavailable)
+    at once. Nested budgets never extend an outer one. Long retries belong to
+    the reconciler, which calls without a budget.
+    """
+    deadline = time.monotonic() + float(seconds)
+    outer = _deadline.get()
+    if outer is not None:
+        deadline = min(deadline, outer)
+    token = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _remaining():
+    """Seconds left in the current budget, or None outside any budget."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
 # Refresh a token this long before it expires at the latest.
 TOKEN_REFRESH_MARGIN = 60.0
 ORDER_NOT_FOUND_CODES = frozenset(
@@ -93,6 +128,10 @@ class PhonePeError(Exception):
 
 class PhonePeUnavailable(PhonePeError):
     """PhonePe could not be reached or gave no usable answer; try again later."""
+
+
+class PhonePeBudgetExhausted(PhonePeUnavailable):
+    """The caller's time budget ran out before PhonePe answered (``time_budget``)."""
 
 
 class PhonePeRejected(PhonePeError):
@@ -400,22 +439,30 @@ class PhonePeClient:
         return self._get_access_token().access_token
 
     def _get_access_token(self):
-        with self._token_lock:
-            token = self._token
-            now = time.time()
-            if token is not None and now < token.refresh_at:
-                return token
-            try:
-                self._token = self._fetch_token()
-            except PhonePeError as exc:
-                if token is None or now >= token.expires_at:
-                    raise
-                logger.warning(
-                    "PhonePe token refresh failed (%s); using the cached token",
-                    type(exc).__name__,
-                )
-                return token
-            return self._token
+        left = _remaining()
+        if not self._token_lock.acquire(timeout=-1 if left is None else max(left, 0)):
+            raise PhonePeBudgetExhausted("Waited too long for a PhonePe token.")
+        try:
+            return self._get_access_token_locked()
+        finally:
+            self._token_lock.release()
+
+    def _get_access_token_locked(self):
+        token = self._token
+        now = time.time()
+        if token is not None and now < token.refresh_at:
+            return token
+        try:
+            self._token = self._fetch_token()
+        except PhonePeError as exc:
+            if token is None or now >= token.expires_at:
+                raise
+            logger.warning(
+                "PhonePe token refresh failed (%s); using the cached token",
+                type(exc).__name__,
+            )
+            return token
+        return self._token
 
     def _invalidate_token(self, token):
         with self._token_lock:
@@ -641,8 +688,13 @@ class PhonePeClient:
             try:
                 return self._call_once(method, path, json_body=json_body, params=params)
             except PhonePeUnavailable as exc:
-                if delay is None:
+                left = _remaining()
+                if delay is None or isinstance(exc, PhonePeBudgetExhausted):
                     raise
+                if left is not None and left < delay + 0.1:
+                    raise PhonePeBudgetExhausted(
+                        f"No time left to retry PhonePe after: {exc}"
+                    ) from exc
                 logger.info(
                     "PhonePe %s %s unavailable (%s); retrying in %.1f s",
                     method,
@@ -691,11 +743,23 @@ class PhonePeClient:
     def _send(self, method, base_url, path, **kwargs):
         """Send one HTTP request; raise PhonePeUnavailable on network errors."""
         started = time.monotonic()
+        timeout = self.config.timeout
+        left = _remaining()
+        if left is not None:
+            if left <= 0.05:
+                raise PhonePeBudgetExhausted(
+                    f"No time left to call PhonePe {method} {path}."
+                )
+            timeout = min(timeout, left)
         try:
             response = self.session.request(
-                method, base_url + path, timeout=self.config.timeout, **kwargs
+                method, base_url + path, timeout=timeout, **kwargs
             )
         except requests.RequestException as exc:
+            if left is not None and time.monotonic() - started >= timeout - 0.01:
+                raise PhonePeBudgetExhausted(
+                    f"PhonePe {method} {path} did not answer within the time budget."
+                ) from exc
             logger.info(
                 "PhonePe %s %s failed after %.0f ms: %s",
                 method,

@@ -50,7 +50,8 @@ def refresh_pending_payment(*, payment: Payment, source="poll") -> Payment:
     if not claimed:
         return payment
     try:
-        return services.sync_payment(payment=payment, source=source)
+        with phonepe.time_budget(settings.PHONEPE_REQUEST_BUDGET_SECONDS):
+            return services.sync_payment(payment=payment, source=source)
     except phonepe.PhonePeError as exc:
         logger.info("Poll could not reach PhonePe for %s: %s", payment, exc)
         return payment
@@ -109,7 +110,8 @@ def reconcile_due_payments(*, now=None, limit=100) -> dict:
 
 
 def close_stuck_deliveries(*, now, limit=100) -> list:
-    """Finish webhook deliveries whose process died before recording an outcome.
+    """Finish webhook deliveries accepted but not settled within the webhook's budget,
+    and deliveries whose process died before recording an outcome.
 
     An authenticated one is processed now (settling is idempotent, so one that
     had in fact settled is recorded as ignored); one that died before its
@@ -119,22 +121,21 @@ def close_stuck_deliveries(*, now, limit=100) -> list:
     """
     outcomes = []
     cutoff = now - STUCK_DELIVERY_AFTER
-    unclaimed = Q(processed_at__isnull=True) | Q(processed_at__lte=cutoff)
-    stuck = (
-        WebhookDelivery.objects.filter(
-            outcome=WebhookDelivery.Outcome.RECEIVED, received_at__lte=cutoff
-        )
-        .filter(unclaimed)
-        .order_by("received_at")[:limit]
+    Outcome = WebhookDelivery.Outcome
+    left = Q(outcome=Outcome.RECEIVED, received_at__lte=cutoff) & (
+        Q(processed_at__isnull=True) | Q(processed_at__lte=cutoff)
     )
-    for delivery in stuck:
+    # Deferred ones were answered 200 within the webhook's budget; processed_at
+    # is when that answer went out, so a reconciler's claim moves it forward.
+    deferred = Q(outcome=Outcome.DEFERRED, processed_at__lte=now)
+    waiting = WebhookDelivery.objects.filter(left | deferred).order_by("received_at")
+    for delivery in waiting[:limit]:
         # Claimed by one reconciler at a time (a conditional UPDATE).
         claimed = (
-            WebhookDelivery.objects.filter(
-                pk=delivery.pk, outcome=WebhookDelivery.Outcome.RECEIVED
-            )
-            .filter(unclaimed)
-            .update(processed_at=now)
+            WebhookDelivery.objects.filter(pk=delivery.pk)
+            .filter(left | deferred)
+            .filter(processed_at=delivery.processed_at)
+            .update(processed_at=now + STUCK_DELIVERY_AFTER)
         )
         if not claimed:
             continue

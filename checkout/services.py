@@ -297,7 +297,9 @@ def start_payment(*, cart: Cart, user, address: Address) -> Payment:
                     "Your previous payment is still being confirmed. Please wait a minute."
                 )
             )
-    return _create_gateway_order(payment)
+    # The customer waits on the Pay button: PhonePe gets the request budget.
+    with phonepe.time_budget(settings.PHONEPE_REQUEST_BUDGET_SECONDS):
+        return _create_gateway_order(payment)
 
 
 def _redirect_url(payment):

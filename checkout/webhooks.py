@@ -6,6 +6,7 @@ A delivery is only a hint: settling always asks PhonePe's status API
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 
 from checkout import phonepe, refunds, services
@@ -42,7 +43,10 @@ def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
         )
     delivery.authenticated = True
     delivery.save(update_fields=["authenticated"])
-    return process_webhook_delivery(delivery=delivery)
+    # PhonePe waits ~5 s per attempt and retries on a timeout: answer well
+    # within that, and let the reconciler finish what does not fit.
+    with phonepe.time_budget(settings.PHONEPE_WEBHOOK_BUDGET_SECONDS):
+        return process_webhook_delivery(delivery=delivery)
 
 
 def process_webhook_delivery(
@@ -104,6 +108,16 @@ def process_webhook_delivery(
             200,
             f"Payment {payment.status} {payment.resolution}".strip(),
         )
+    except phonepe.PhonePeBudgetExhausted as exc:
+        # Stored and authenticated: accepted. The reconciler settles it on its
+        # next pass (the payment is also on its own schedule), so PhonePe need
+        # not send it again.
+        return finish_delivery(
+            delivery,
+            WebhookDelivery.Outcome.DEFERRED,
+            200,
+            f"Accepted; PhonePe's status API is slow, settling in the background ({exc}).",
+        )
     except phonepe.PhonePeError as exc:
         return finish_delivery(
             delivery, WebhookDelivery.Outcome.RETRY, 503, f"PhonePe unreachable: {exc}"
@@ -114,7 +128,11 @@ def finish_delivery(delivery, outcome, http_status, message):
     """Record how a delivery ended and the HTTP answer PhonePe got (or would get)."""
     delivery.outcome = outcome
     delivery.http_status = http_status
-    delivery.error = "" if http_status == 200 else message
+    delivery.error = (
+        ""
+        if http_status == 200 and outcome != WebhookDelivery.Outcome.DEFERRED
+        else message
+    )
     delivery.processed_at = timezone.now()
     delivery.save()
     return WebhookResult(http_status=http_status, message=message)

@@ -197,6 +197,10 @@ PHONEPE_CALLBACK_PASSWORD = env(
     "PHONEPE_CALLBACK_PASSWORD", "okpuja12345" if _LOCAL else ""
 )
 PHONEPE_TIMEOUT_SECONDS = float(env("PHONEPE_TIMEOUT_SECONDS", "10"))
+# Total time for PhonePe calls (retries included) while a customer or a staff
+# member waits on a page, and while PhonePe waits on our webhook answer.
+PHONEPE_REQUEST_BUDGET_SECONDS = float(env("PHONEPE_REQUEST_BUDGET_SECONDS", "3"))
+PHONEPE_WEBHOOK_BUDGET_SECONDS = float(env("PHONEPE_WEBHOOK_BUDGET_SECONDS", "0.8"))
 # Checkout timing (seconds). See README "Payment timing".
 PHONEPE_ORDER_EXPIRE_AFTER = env_int("PHONEPE_ORDER_EXPIRE_AFTER", 900)
 CHECKOUT_HOLD_GRACE_SECONDS = env_int("CHECKOUT_HOLD_GRACE_SECONDS", 20 * 60)
