@@ -38,7 +38,10 @@ def apt_install(packages, why):
     names = " ".join(packages)
     print(f"make test: {why}; installing Debian's {names} with apt-get ...", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for args in (["update", "-qq"], ["install", "-y", "-qq", *packages]):
+    for args in (
+        ["update", "-qq"],
+        ["install", "-y", "-qq", "-o", "Dpkg::Use-Pty=0", *packages],
+    ):
         result = subprocess.run([*prefix, *args], env=env, check=False)
         if result.returncode != 0:
             print(

@@ -82,7 +82,10 @@ def test_root_with_apt_installs_debian_chromium_and_says_so(machine, capsys):
     out = capsys.readouterr().out
     assert "installing Debian's chromium with apt-get" in out
     assert f"Playwright will use {machine.chromium}" in out
-    assert machine.apt_calls() == ["update -qq", "install -y -qq chromium"]
+    assert machine.apt_calls() == [
+        "update -qq",
+        "install -y -qq -o Dpkg::Use-Pty=0 chromium",
+    ]
     assert machine.playwright_downloads == []
 
 
@@ -92,7 +95,10 @@ def test_passwordless_sudo_installs_through_sudo(machine, monkeypatch, capsys):
     machine.add_sudo(works=True)
 
     assert browser.ensure() == 0
-    assert machine.apt_calls() == ["update -qq", "install -y -qq chromium"]
+    assert machine.apt_calls() == [
+        "update -qq",
+        "install -y -qq -o Dpkg::Use-Pty=0 chromium",
+    ]
 
 
 def test_without_root_or_sudo_nothing_is_installed_and_the_message_is_clear(
@@ -126,7 +132,10 @@ def test_failing_apt_get_is_reported_and_not_trusted(machine, capsys):
 
     assert browser.ensure() == 1
 
-    assert machine.apt_calls() == ["update -qq", "install -y -qq chromium"]
+    assert machine.apt_calls() == [
+        "update -qq",
+        "install -y -qq -o Dpkg::Use-Pty=0 chromium",
+    ]
     captured = capsys.readouterr()
     assert "apt-get install failed (exit 100)" in captured.err
     assert "Could not install a browser" in captured.err
@@ -161,7 +170,10 @@ def test_debian_python_without_venv_gets_its_venv_package(machine, monkeypatch):
     assert system_packages.ensure_venv() == 0
 
     minor = f"{sys.version_info.major}.{sys.version_info.minor}"
-    assert machine.apt_calls() == ["update -qq", f"install -y -qq python{minor}-venv"]
+    assert machine.apt_calls() == [
+        "update -qq",
+        f"install -y -qq -o Dpkg::Use-Pty=0 python{minor}-venv",
+    ]
 
 
 def test_other_python_without_venv_is_told_what_to_install(
