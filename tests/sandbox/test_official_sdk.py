@@ -1,18 +1,17 @@
 """Wire fidelity: PhonePe's official Python SDK talks to the sandbox without noticing.
 
-The SDK pins old requests/urllib3, so it lives in its own venv at ``<repo>/.venv-sdk``
-(created once and reused), never in the project venv. ``sdk_check.py`` runs inside it.
+The SDK pins old requests/urllib3, so it lives in its own venv at ``<repo>/.venv-sdk``, never
+in the project venv. ``make test`` builds that venv before pytest starts (``make sdk-venv``,
+from ``sdk-requirements.txt``), so the test run itself downloads nothing;
+``sdk_check.py`` runs inside it. Under ``make test`` and in CI (``OKPUJA_REQUIRE_SDK_VENV=1``
+or ``CI=true``) a missing venv fails the test; a plain ``pytest`` run skips it, saying why.
 """
 
-import fcntl
-import hashlib
 import importlib.util
 import json
 import os
-import shutil
+import re
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,8 +24,10 @@ from tests.sandbox.conftest import (
 )
 from tests.sandbox_process import REPO_ROOT
 
-SDK_PACKAGE = "phonepe-pg-sdk-python"
-SDK_VERSION = "3.0.1"
+SDK_REQUIREMENTS = Path(__file__).with_name("sdk-requirements.txt")
+SDK_PACKAGE, SDK_VERSION = re.search(
+    r"^([A-Za-z0-9_.-]+)==(\S+)$", SDK_REQUIREMENTS.read_text(), re.MULTILINE
+).groups()
 SDK_VENV = REPO_ROOT / ".venv-sdk"
 SDK_CHECK = Path(__file__).with_name("sdk_check.py")
 
@@ -39,54 +40,52 @@ def _clean_env():
     }
 
 
-def sdk_python():
-    """Return the .venv-sdk interpreter, creating the venv and installing the SDK once."""
-    python = SDK_VENV / "bin" / "python"
-    marker = SDK_VENV / f".installed-{SDK_PACKAGE}-{SDK_VERSION}"
-    if marker.exists() and python.exists():
-        return python
-    SDK_VENV.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = Path(tempfile.gettempdir()) / (
-        "venv-sdk-" + hashlib.sha1(str(SDK_VENV).encode()).hexdigest()[:12] + ".lock"
+def sdk_venv_required():
+    """True under make test and in CI, where the SDK check must run."""
+    return (
+        os.environ.get("OKPUJA_REQUIRE_SDK_VENV") == "1"
+        or os.environ.get("CI", "").lower() == "true"
     )
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if marker.exists() and python.exists():
-            return python
-        if not python.exists():
-            base = shutil.which("python3") or sys.executable
-            created = subprocess.run(
-                [base, "-m", "venv", str(SDK_VENV)],
-                capture_output=True,
-                text=True,
-                env=_clean_env(),
-                timeout=300,
-            )
-            if created.returncode != 0:
-                pytest.fail(
-                    f"could not create {SDK_VENV}:\n{created.stdout}\n{created.stderr}"
-                )
-        installed = subprocess.run(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                f"{SDK_PACKAGE}=={SDK_VERSION}",
-            ],
-            capture_output=True,
-            text=True,
-            env=_clean_env(),
-            timeout=900,
-        )
-        if installed.returncode != 0:
-            pytest.fail(
-                f"pip could not install {SDK_PACKAGE}=={SDK_VERSION} into {SDK_VENV} "
-                f"(is PyPI reachable?):\n{installed.stdout[-3000:]}\n{installed.stderr[-3000:]}"
-            )
-        marker.touch()
-    return python
+
+
+def installed_sdk_version(python):
+    """Return the SDK version installed in the venv of ``python``, or None."""
+    if not python.exists():
+        return None
+    probe = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))",
+            SDK_PACKAGE,
+        ],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        timeout=60,
+    )
+    return probe.stdout.strip() if probe.returncode == 0 else None
+
+
+def sdk_python():
+    """Return the .venv-sdk interpreter; fail (make test, CI) or skip when it is not built."""
+    python = SDK_VENV / "bin" / "python"
+    found = installed_sdk_version(python)
+    if found == SDK_VERSION:
+        return python
+    problem = (
+        f"{SDK_VENV} does not exist"
+        if not python.exists()
+        else f"{SDK_VENV} has {SDK_PACKAGE} {found or 'not installed'}, "
+        f"not {SDK_VERSION}"
+    )
+    message = (
+        f"{problem}: PhonePe's official SDK check needs it. `make test` builds it "
+        f"before running pytest (or run `make sdk-venv`)."
+    )
+    if sdk_venv_required():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 def test_official_sdk_round_trip(sandbox):
