@@ -1,17 +1,11 @@
 """The overview on the admin index: a handful of counts, each linking to its list."""
 
 from django import template
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from checkout.admin import (
-    OPEN_BOOKING_STATES,
-    kolkata_today,
-    paid_without_booking,
-    refund_pending,
-)
-from checkout.models import Booking, Payment
+from checkout import selectors
+from checkout.models import Payment
 
 register = template.Library()
 
@@ -22,13 +16,7 @@ def checkout_overview(context):
     user = context["request"].user
     cards = []
     if user.has_perm("checkout.view_booking"):
-        today = kolkata_today()
-        open_ = Q(status__in=OPEN_BOOKING_STATES)
-        counts = Booking.objects.aggregate(
-            today=Count("pk", filter=open_ & Q(first_date=today)),
-            upcoming=Count("pk", filter=open_ & Q(first_date__gt=today)),
-            unassigned=Count("pk", filter=open_ & Q(assigned_priest__isnull=True)),
-        )
+        counts = selectors.booking_counts(today=selectors.kolkata_today())
         bookings = reverse("admin:checkout_booking_changelist")
         cards += [
             {
@@ -57,7 +45,7 @@ def checkout_overview(context):
             {
                 "key": "paid-without-booking",
                 "label": _("Paid without booking"),
-                "count": paid_without_booking(Payment.objects.all()).count(),
+                "count": selectors.paid_without_booking(Payment.objects.all()).count(),
                 "url": f"{payments}?attention=paid_without_booking",
                 "alert": True,
             }
@@ -66,7 +54,7 @@ def checkout_overview(context):
             {
                 "key": "refunds-pending",
                 "label": _("Refunds pending"),
-                "count": refund_pending(Payment.objects.all()).count(),
+                "count": selectors.refund_pending(Payment.objects.all()).count(),
                 "url": f"{payments}?attention=refund_pending",
             }
         )

@@ -1,0 +1,59 @@
+"""Forms of checkout's staff pages: assigning a priest and cancelling a booking."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from checkout import operations
+from checkout.errors import CheckoutError
+from checkout.roles import PRIESTS
+from storefront.india import format_rupees
+from storefront.models import User
+
+
+class AssignPriestForm(forms.Form):
+    priest = forms.ModelChoiceField(
+        label=_("Priest"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose a priest"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priest"].queryset = User.objects.filter(
+            is_active=True, is_staff=True, groups__name=PRIESTS
+        ).order_by("first_name", "last_name", "email")
+        self.fields["priest"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.email} ({user.email})"
+        )
+
+
+class CancelBookingForm(forms.Form):
+    refund_amount = forms.CharField(
+        label=_("Refund (₹)"),
+        max_length=20,
+        help_text=_("In rupees, e.g. 1499.50. 0 cancels without a refund."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("Kept in the audit trail and sent to PhonePe with the refund."),
+    )
+
+    def __init__(self, *args, refundable_paise, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refundable_paise = refundable_paise
+
+    def clean_refund_amount(self):
+        try:
+            paise = operations.parse_rupees(self.cleaned_data["refund_amount"])
+        except CheckoutError as exc:
+            raise forms.ValidationError(exc.message) from None
+        if 0 < paise < 100:
+            raise forms.ValidationError(_("A refund must be at least ₹1.00."))
+        if paise > self.refundable_paise:
+            raise forms.ValidationError(
+                _("At most %(left)s can be refunded.")
+                % {"left": format_rupees(self.refundable_paise)}
+            )
+        return paise
