@@ -4,6 +4,9 @@ import pytest
 
 from tests.e2e.browser import LAUNCH_FLAGS, system_chromium
 
+# The PhonePe sandbox, the storefront client on it and the shop (tests/fixtures.py).
+pytest_plugins = ["tests.fixtures"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # calls from that thread are safe here because the tests drive one browser.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,48 +1,22 @@
-"""Fixtures for the staff side: the PhonePe sandbox, staff of each role, paid bookings."""
+"""Fixtures for the staff side: staff of each role and bookings made fast.
+
+The PhonePe sandbox, ``shop`` and ``paid_booking`` come from ``tests/fixtures.py``.
+"""
 
 import datetime
-import hashlib
 import itertools
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import TestCase
 from django.utils import timezone
 
-from checkout import services
 from checkout.models import Booking, BookingItem, Payment
 from checkout.roles import OPERATIONS, PRIESTS, SUPPORT, ensure_staff_groups
 from tests import factories
-from tests.sandbox_process import SandboxProcess
 
-WEBHOOK_PATH = "/api/payments/webhook/phonepe/"
-GOOD_AUTH = hashlib.sha256(b"okpuja_webhook:okpuja12345").hexdigest()
 PASSWORD = "staff-pw-123"
 
 _orders = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def sandbox():
-    """One PhonePe sandbox process for the session; webhooks are recorded, not sent."""
-    with SandboxProcess(
-        webhook_url=None, webhook_delay=0.05, webhook_retries=0, refund_step_seconds=0.1
-    ) as process:
-        yield process
-
-
-@pytest.fixture
-def phonepe(sandbox, settings):
-    """The sandbox, reset, with the storefront's PhonePe client pointed at it."""
-    sandbox.reset()
-    sandbox.clear_faults()
-    sandbox.configure(webhook_url=None)
-    settings.PHONEPE_ENV = "LOCAL"
-    settings.PHONEPE_BASE_URL = sandbox.base_url
-    settings.PHONEPE_OAUTH_URL = ""
-    settings.PHONEPE_TIMEOUT_SECONDS = 2
-    settings.SITE_URL = "http://testserver"
-    return sandbox
 
 
 class Staff:
@@ -80,43 +54,6 @@ class Staff:
 @pytest.fixture
 def staff(db):
     return Staff()
-
-
-class Shop:
-    """A slot and a package; pays for bookings through the real money path."""
-
-    def __init__(self, *, price_paise=210000):
-        self.slot = factories.make_slot(start=datetime.time(8, 0), capacity=10)
-        self.package = factories.make_package(price_paise=price_paise)
-
-    def start(self, *, days_ahead=10, email=None):
-        user = factories.make_user(email=email)
-        address = factories.make_address(user=user)
-        cart = factories.make_cart(
-            user=user,
-            items=[(self.package, factories.booking_date(days_ahead), self.slot)],
-        )
-        return services.start_payment(cart=cart, user=user, address=address)
-
-    def paid_booking(self, sandbox, **kwargs):
-        """Pay on the sandbox and settle through ``sync_payment``; return the booking."""
-        payment = self.start(**kwargs)
-        sandbox.settle(payment.merchant_order_id, "pay_upi")
-        # Run the after-commit work (the confirmation email) as a real commit would.
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            payment = services.sync_payment(payment=payment, source="test")
-        assert payment.status == Payment.Status.SUCCESS, payment.failure_reason
-        return Booking.objects.select_related("payment", "user").get(payment=payment)
-
-
-@pytest.fixture
-def shop(db):
-    return Shop()
-
-
-@pytest.fixture
-def paid_booking(shop, phonepe):
-    return shop.paid_booking(phonepe)
 
 
 def make_bookings_fast(

@@ -13,7 +13,7 @@ from django.urls import reverse
 from checkout import operations, refunds
 from checkout.models import AuditEntry, Booking, Refund, SlotHold
 from checkout.services import CheckoutError
-from tests.admin.conftest import GOOD_AUTH, WEBHOOK_PATH
+from tests.fixtures import GOOD_AUTH, WEBHOOK_PATH
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 from checkout import operations
 from checkout.models import AuditEntry, Booking, Payment, Refund, WebhookDelivery
 from tests import factories
-from tests.admin.conftest import GOOD_AUTH, WEBHOOK_PATH, make_bookings_fast
+from tests.admin.conftest import make_bookings_fast
+from tests.fixtures import GOOD_AUTH, WEBHOOK_PATH
 
 pytestmark = pytest.mark.django_db
 

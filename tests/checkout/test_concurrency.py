@@ -20,7 +20,7 @@ from checkout.models import (
     SlotHold,
     WebhookDelivery,
 )
-from tests.checkout.conftest import Shop, confirmation_emails
+from tests.fixtures import Shop, confirmation_emails
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 

@@ -23,7 +23,7 @@ from checkout.models import (
 from storefront.capacity import slot_availability
 from storefront.models import Cart, PromoRedemption
 from tests import factories
-from tests.checkout.conftest import GOOD_AUTH, WEBHOOK_PATH, confirmation_emails
+from tests.fixtures import GOOD_AUTH, WEBHOOK_PATH, confirmation_emails
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -327,7 +327,7 @@ def test_different_amount_is_refunded_not_booked(phonepe, shop):
 
 
 def test_slot_taken_after_hold_lapsed_is_refunded(phonepe, db):
-    from tests.checkout.conftest import Shop
+    from tests.fixtures import Shop
 
     shop = Shop(capacity=1)
     late = shop.start()

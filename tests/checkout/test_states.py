@@ -18,7 +18,7 @@ from checkout import reconcile, services, states, webhooks
 from checkout.models import AuditEntry, Booking, Payment, Refund, SlotHold
 from storefront.models import Cart
 from tests import factories
-from tests.checkout.conftest import GOOD_AUTH
+from tests.fixtures import GOOD_AUTH
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ from django.utils.cache import has_vary_header
 from checkout import services
 from checkout.models import Booking, Payment
 from tests import factories
-from tests.checkout.conftest import Shop
+from tests.fixtures import Shop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

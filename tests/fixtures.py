@@ -1,12 +1,19 @@
-"""Fixtures for the money path: the real PhonePe sandbox process and a ready cart."""
+"""Fixtures shared by the checkout and staff tests: the real PhonePe sandbox
+process, the storefront's client pointed at it, and a shop that pays through
+the real money path.
+
+Registered for the whole suite through ``pytest_plugins`` in ``tests/conftest.py``.
+"""
 
 import datetime
 import hashlib
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 
 from checkout import services
+from checkout.models import Booking, Payment
 from tests import factories
 from tests.sandbox_process import SandboxProcess
 
@@ -16,8 +23,14 @@ GOOD_AUTH = hashlib.sha256(b"okpuja_webhook:okpuja12345").hexdigest()
 
 @pytest.fixture(scope="session")
 def sandbox():
+    """One PhonePe sandbox process for the session.
+
+    Webhooks are recorded but not sent until a test points them somewhere
+    (``live_phonepe``); ``phonepe`` puts every setting back before each test.
+    """
     with SandboxProcess(
-        webhook_delay=0.1,
+        webhook_url=None,
+        webhook_delay=0.05,
         webhook_retries=3,
         webhook_backoff=0.3,
         refund_step_seconds=0.2,
@@ -27,12 +40,12 @@ def sandbox():
 
 @pytest.fixture
 def phonepe(sandbox, settings):
-    """The sandbox, reset, with the storefront's client pointed at it."""
+    """The sandbox, reset (orders, faults, settings), with the storefront's client on it."""
     sandbox.reset()
     settings.PHONEPE_ENV = "LOCAL"
     settings.PHONEPE_BASE_URL = sandbox.base_url
     settings.PHONEPE_OAUTH_URL = ""
-    settings.PHONEPE_TIMEOUT_SECONDS = 1
+    settings.PHONEPE_TIMEOUT_SECONDS = 2
     settings.SITE_URL = "http://testserver"
     return sandbox
 
@@ -46,7 +59,7 @@ def live_phonepe(phonepe, live_server, settings):
 
 
 class Shop:
-    """One slot, one package and a customer with an address and a filled cart."""
+    """One slot and one package; customers with an address and a filled cart."""
 
     def __init__(self, *, capacity=2, priest_count=1, price_paise=210000):
         self.slot = factories.make_slot(start=datetime.time(8, 0), capacity=capacity)
@@ -64,9 +77,19 @@ class Shop:
         return user, cart, address
 
     def start(self, *, email=None):
+        """Press "Pay": return the PENDING payment."""
         user, cart, address = self.customer(email=email)
-        payment = services.start_payment(cart=cart, user=user, address=address)
-        return payment
+        return services.start_payment(cart=cart, user=user, address=address)
+
+    def paid_booking(self, sandbox, *, email=None):
+        """Pay on the sandbox and settle through ``sync_payment``; return the booking."""
+        payment = self.start(email=email)
+        sandbox.settle(payment.merchant_order_id, "pay_upi")
+        # Run the after-commit work (the confirmation email) as a real commit would.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            payment = services.sync_payment(payment=payment, source="test")
+        assert payment.status == Payment.Status.SUCCESS, payment.failure_reason
+        return Booking.objects.select_related("payment", "user").get(payment=payment)
 
 
 @pytest.fixture
@@ -74,7 +97,13 @@ def shop(db):
     return Shop()
 
 
+@pytest.fixture
+def paid_booking(shop, phonepe):
+    return shop.paid_booking(phonepe)
+
+
 def confirmation_emails(booking=None):
+    """Return the subjects of the booking confirmations sent (for ``booking``)."""
     subjects = [
         m.subject for m in mail.outbox if m.subject.startswith("Your puja is booked")
     ]
