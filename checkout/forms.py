@@ -3,11 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from checkout import operations
-from checkout.errors import CheckoutError
 from checkout.roles import PRIESTS
 from storefront.india import format_rupees
 from storefront.models import User
+from storefront.money import RupeeField
 
 
 class AssignPriestForm(forms.Form):
@@ -28,9 +27,8 @@ class AssignPriestForm(forms.Form):
 
 
 class CancelBookingForm(forms.Form):
-    refund_amount = forms.CharField(
+    refund_amount = RupeeField(
         label=_("Refund (₹)"),
-        max_length=20,
         help_text=_("In rupees, e.g. 1499.50. 0 cancels without a refund."),
     )
     reason = forms.CharField(
@@ -45,10 +43,7 @@ class CancelBookingForm(forms.Form):
         self.refundable_paise = refundable_paise
 
     def clean_refund_amount(self):
-        try:
-            paise = operations.parse_rupees(self.cleaned_data["refund_amount"])
-        except CheckoutError as exc:
-            raise forms.ValidationError(exc.message) from None
+        paise = self.cleaned_data["refund_amount"]
         if 0 < paise < 100:
             raise forms.ValidationError(_("A refund must be at least ₹1.00."))
         if paise > self.refundable_paise:

@@ -14,8 +14,6 @@ Booking states move only this way::
 """
 
 import logging
-import re
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
@@ -29,28 +27,6 @@ from checkout.roles import PRIESTS
 from storefront.india import format_rupees
 
 logger = logging.getLogger("checkout")
-
-_RUPEES_RE = re.compile(r"^\d+(\.\d{1,2})?$")
-
-
-def parse_rupees(text) -> int:
-    """Return a rupee amount typed by staff ("1499.50", "₹1,499.5") as integer paise.
-
-    Raise CheckoutError for anything that is not a non-negative amount with at
-    most two decimals. Exact: no floating point is involved.
-    """
-    cleaned = str(text or "").strip().replace("₹", "").replace(",", "").strip()
-    if cleaned.startswith("-"):
-        raise CheckoutError(_("The refund amount cannot be negative."))
-    if not _RUPEES_RE.match(cleaned):
-        raise CheckoutError(
-            _("Enter the amount in rupees with at most two decimals, e.g. 1499.50.")
-        )
-    try:
-        paise = Decimal(cleaned) * 100
-    except InvalidOperation:
-        raise CheckoutError(_("Enter a valid amount in rupees.")) from None
-    return int(paise)
 
 
 def _staff_budget():

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, Min, Q
@@ -17,6 +18,7 @@ from storefront.models import (
     TimeSlot,
     User,
 )
+from storefront.money import RupeeField
 
 
 @admin.register(User)
@@ -44,8 +46,71 @@ class CategoryAdmin(admin.ModelAdmin):
         return obj._service_count
 
 
+class PackageForm(forms.ModelForm):
+    """A package with its price typed in rupees (stored in paise)."""
+
+    price_paise = RupeeField(
+        label=_("Price (₹)"),
+        min_paise=100,
+        help_text=_("In rupees, e.g. 2,100 or 2100.50."),
+    )
+
+    class Meta:
+        model = Package
+        fields = (
+            "service",
+            "tier",
+            "language",
+            "price_paise",
+            "priest_count",
+            "materials_included",
+            "description",
+            "is_active",
+        )
+
+
+class PromoCodeForm(forms.ModelForm):
+    """A promo code with its amounts typed in rupees (stored in paise)."""
+
+    flat_paise = RupeeField(
+        label=_("Flat discount (₹)"),
+        required=False,
+        min_paise=100,
+        help_text=_("For a flat amount off, in rupees, e.g. 250."),
+    )
+    min_order_paise = RupeeField(
+        label=_("Minimum order (₹)"),
+        initial=0,
+        help_text=_("The code applies from this cart total on; 0 for any order."),
+    )
+    max_discount_paise = RupeeField(
+        label=_("Maximum discount (₹)"),
+        required=False,
+        min_paise=100,
+        help_text=_("Caps a percent discount; empty for no cap."),
+    )
+
+    class Meta:
+        model = PromoCode
+        fields = (
+            "code",
+            "description",
+            "kind",
+            "percent",
+            "flat_paise",
+            "min_order_paise",
+            "max_discount_paise",
+            "valid_from",
+            "valid_until",
+            "usage_limit",
+            "per_customer_limit",
+            "is_active",
+        )
+
+
 class PackageInline(admin.TabularInline):
     model = Package
+    form = PackageForm
     extra = 0
     fields = (
         "tier",
@@ -92,6 +157,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 @admin.register(Package)
 class PackageAdmin(admin.ModelAdmin):
+    form = PackageForm
     list_display = (
         "service",
         "tier",
@@ -139,6 +205,7 @@ class SlotCapacityOverrideAdmin(admin.ModelAdmin):
 
 @admin.register(PromoCode)
 class PromoCodeAdmin(admin.ModelAdmin):
+    form = PromoCodeForm
     list_display = (
         "code",
         "kind",
@@ -204,8 +271,16 @@ class CartAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     list_select_related = ("user", "promo")
     search_fields = ("user__email", "session_key")
-    readonly_fields = ("user", "session_key", "promo", "created_at", "updated_at")
-    fields = ("user", "session_key", "status", "promo", "created_at", "updated_at")
+    # The status moves only through checkout (pay, settle, fail): never by hand.
+    readonly_fields = (
+        "user",
+        "session_key",
+        "status",
+        "promo",
+        "created_at",
+        "updated_at",
+    )
+    fields = readonly_fields
     inlines = [CartItemInline]
 
     def get_queryset(self, request):

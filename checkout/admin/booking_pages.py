@@ -166,9 +166,7 @@ class BookingPagesMixin:
                     return HttpResponseRedirect(self._change_url(booking))
         else:
             form = CancelBookingForm(
-                initial={
-                    "refund_amount": f"{refundable // 100}.{refundable % 100:02d}"
-                },
+                initial={"refund_amount": refundable},
                 refundable_paise=refundable,
             )
         context = {

@@ -7,6 +7,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from checkout.models import Refund
+from storefront.money import rupees_str
 
 CSV_HEADER = [
     "book_id",
@@ -63,8 +64,8 @@ def booking_rows(queryset):
             booking.first_date.isoformat(),
             "; ".join(f"{item.date.isoformat()} {item.slot_label}" for item in items),
             booking.assigned_priest.email if booking.assigned_priest else "",
-            f"{booking.total_paise // 100}.{booking.total_paise % 100:02d}",
-            f"{refunded // 100}.{refunded % 100:02d}",
+            rupees_str(booking.total_paise),
+            rupees_str(refunded),
             booking.payment.merchant_order_id,
             timezone.localtime(booking.created_at).isoformat(timespec="seconds"),
         ]

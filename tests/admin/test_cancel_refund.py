@@ -41,7 +41,9 @@ def wait_for_refund_event(sandbox, booking, event, timeout=10):
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("amount", ["-1", "12.345", "abc", "1e3", "", "0.50"])
+@pytest.mark.parametrize(
+    "amount", ["-1", "12.345", "abc", "1e3", "", "0.50", "2100.01", "1,2"]
+)
 def test_cancel_form_rejects_bad_amounts(ops_client, paid_booking, amount):
     response = cancel(ops_client, paid_booking, amount)
     assert response.status_code == 200
@@ -99,8 +101,9 @@ def test_full_refund(
     assert refunds.refundable_paise(paid_booking.payment) == 0
 
 
-def test_partial_refund_in_rupees_and_paise(ops_client, phonepe, paid_booking):
-    response = cancel(ops_client, paid_booking, "1499.50")
+@pytest.mark.parametrize("typed", ["1499.50", "₹1,499.5"])
+def test_partial_refund_in_rupees_and_paise(ops_client, phonepe, paid_booking, typed):
+    response = cancel(ops_client, paid_booking, typed)
     assert response.status_code == 302
     [refund] = paid_booking.refunds.all()
     assert refund.amount_paise == 149950
