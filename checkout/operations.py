@@ -364,3 +364,75 @@ def send_priest_assigned(*, booking_id):
             )
         except Exception:
             logger.exception("Could not send %s for %s", template, booking)
+
+
+# Refund retries -------------------------------------------------------------
+
+#: The audit action that marks a failed refund as retried (``retry_refund``).
+REFUND_RETRIED = "refund.retried"
+
+
+def retry_refund(*, refund: Refund, actor) -> Refund:
+    """Start a new refund of a failed refund's amount; return the new refund. Moves money.
+
+    The failed refund is marked retried (an audit entry) under its row lock
+    before the new refund is requested, so two staff pressing "retry" at once
+    start one refund, never two. The new refund goes through
+    ``refunds.request_refund`` (amount checked against what is still
+    refundable, sent to PhonePe, the customer told by email).
+    """
+    with transaction.atomic():
+        failed = Refund.objects.select_for_update().get(pk=refund.pk)
+        if failed.state != Refund.State.FAILED:
+            raise CheckoutError(
+                _("Refund %(refund)s is %(state)s; only a failed refund is retried.")
+                % {
+                    "refund": failed.merchant_refund_id,
+                    "state": failed.get_state_display().lower(),
+                }
+            )
+        if failed.audit_entries.filter(action=REFUND_RETRIED).exists():
+            raise CheckoutError(
+                _("Refund %(refund)s was already retried.")
+                % {"refund": failed.merchant_refund_id}
+            )
+        record_audit(
+            source="admin",
+            action=REFUND_RETRIED,
+            payment=failed.payment,
+            booking=failed.booking,
+            refund=failed,
+            from_state=failed.state,
+            to_state=failed.state,
+            message=(
+                f"Retry of {format_rupees(failed.amount_paise)} requested "
+                f"(PhonePe said: {failed.last_error or 'failed'})."
+            ),
+            actor=actor,
+        )
+    try:
+        new = refunds.request_refund(
+            payment=failed.payment,
+            amount_paise=failed.amount_paise,
+            reason=failed.reason,
+            note=f"Retry of {failed.merchant_refund_id}. {failed.note}".strip(),
+            booking=failed.booking,
+            actor=actor,
+            source="admin",
+        )
+    except CheckoutError as exc:
+        # Money already refunded elsewhere, say: nothing is left to retry.
+        record_audit(
+            source="admin",
+            action="refund.retry_not_started",
+            payment=failed.payment,
+            booking=failed.booking,
+            refund=failed,
+            message=exc.message,
+            actor=actor,
+        )
+        raise CheckoutError(
+            _("Refund %(refund)s was not retried: %(error)s")
+            % {"refund": failed.merchant_refund_id, "error": exc.message}
+        ) from exc
+    return new

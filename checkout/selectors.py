@@ -11,7 +11,8 @@ import zoneinfo
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from checkout.models import Booking, Payment, Refund
+from checkout.models import AuditEntry, Booking, Payment, Refund
+from checkout.operations import REFUND_RETRIED
 from checkout.states import REFUND_OPEN_STATES
 
 #: Bookings that still lie ahead of the business: the puja has to happen.
@@ -35,17 +36,50 @@ def booking_counts(*, today: datetime.date) -> dict:
     )
 
 
-def paid_without_booking(queryset):
-    """Paid payments with neither a booking nor a refund: must normally be none."""
-    return queryset.filter(status=Payment.Status.SUCCESS, booking__isnull=True).exclude(
-        Exists(Refund.objects.filter(payment=OuterRef("pk")))
+def unretried_failed_refunds():
+    """Failed refunds that nobody has retried yet: the customer still waits for money."""
+    return Refund.objects.filter(state=Refund.State.FAILED).exclude(
+        Exists(AuditEntry.objects.filter(refund=OuterRef("pk"), action=REFUND_RETRIED))
     )
+
+
+def _paid_without_booking():
+    # A failed refund gives nothing back, so it does not count as one.
+    return Q(status=Payment.Status.SUCCESS, booking__isnull=True) & ~Exists(
+        Refund.objects.filter(payment=OuterRef("pk")).exclude(state=Refund.State.FAILED)
+    )
+
+
+def _refund_pending():
+    return Exists(
+        Refund.objects.filter(payment=OuterRef("pk"), state__in=REFUND_OPEN_STATES)
+    )
+
+
+def _refund_failed():
+    return Exists(unretried_failed_refunds().filter(payment=OuterRef("pk")))
+
+
+def paid_without_booking(queryset):
+    """Paid payments with neither a booking nor a refund that can still pay the
+    customer back: must normally be none."""
+    return queryset.filter(_paid_without_booking())
 
 
 def refund_pending(queryset):
     """Payments with a refund PhonePe has not finished."""
-    return queryset.filter(
-        Exists(
-            Refund.objects.filter(payment=OuterRef("pk"), state__in=REFUND_OPEN_STATES)
-        )
+    return queryset.filter(_refund_pending())
+
+
+def refund_failed(queryset):
+    """Payments with a failed refund that has not been retried."""
+    return queryset.filter(_refund_failed())
+
+
+def payment_counts() -> dict:
+    """Return how many payments need attention, by queue (1 query)."""
+    return Payment.objects.aggregate(
+        paid_without_booking=Count("pk", filter=_paid_without_booking()),
+        refund_pending=Count("pk", filter=_refund_pending()),
+        refund_failed=Count("pk", filter=_refund_failed()),
     )

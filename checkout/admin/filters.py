@@ -97,6 +97,7 @@ class PaymentAttentionFilter(admin.SimpleListFilter):
         return [
             ("paid_without_booking", _("Paid without booking")),
             ("refund_pending", _("Refund pending")),
+            ("refund_failed", _("Refund failed")),
         ]
 
     def queryset(self, request, queryset):
@@ -105,4 +106,6 @@ class PaymentAttentionFilter(admin.SimpleListFilter):
                 return selectors.paid_without_booking(queryset)
             case "refund_pending":
                 return selectors.refund_pending(queryset)
+            case "refund_failed":
+                return selectors.refund_failed(queryset)
         return queryset

@@ -1,5 +1,5 @@
 """Payments, refunds and the webhook inbox in the admin: read-only lists and
-the actions that ask PhonePe again (re-check, replay).
+the actions that ask PhonePe again (re-check, replay, retry a failed refund).
 """
 
 import json
@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from checkout import operations
+from checkout import operations, selectors
 from checkout.admin.display import (
     ReadOnlyAdminMixin,
     admin_link,
@@ -18,10 +18,47 @@ from checkout.admin.display import (
 )
 from checkout.admin.filters import PaymentAttentionFilter
 from checkout.errors import CheckoutError
+from checkout.models import Refund
 from storefront.india import format_rupees
 
 
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RetryRefundsMixin:
+    """Retrying failed refunds: allowed to whoever may cancel with a refund."""
+
+    def has_retry_refund_permission(self, request):
+        return request.user.has_perm("checkout.cancel_booking")
+
+    def _retry_refunds(self, request, refunds):
+        started, errors = [], []
+        for refund in refunds:
+            try:
+                new = operations.retry_refund(refund=refund, actor=request.user)
+            except CheckoutError as exc:
+                errors.append(exc.message)
+            else:
+                started.append(new)
+        if not started and not errors:
+            self.message_user(
+                request, _("No failed refund to retry was chosen."), messages.INFO
+            )
+        for new in started:
+            self.message_user(
+                request,
+                _("Refund %(refund)s of %(amount)s started: %(state)s.")
+                % {
+                    "refund": new.merchant_refund_id,
+                    "amount": format_rupees(new.amount_paise),
+                    "state": new.get_state_display(),
+                },
+                messages.ERROR
+                if new.state == Refund.State.FAILED
+                else messages.SUCCESS,
+            )
+        for error in errors:
+            self.message_user(request, error, messages.ERROR)
+
+
+class PaymentAdmin(RetryRefundsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "merchant_order_id",
         "customer",
@@ -46,7 +83,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "=booking__book_id",
     )
     date_hierarchy = "created_at"
-    actions = ["recheck_action"]
+    actions = ["recheck_action", "retry_refunds_action"]
     fieldsets = (
         (
             None,
@@ -170,8 +207,15 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for error in errors:
             self.message_user(request, error, messages.ERROR)
 
+    @admin.action(
+        description=_("Retry their failed refunds"), permissions=["retry_refund"]
+    )
+    def retry_refunds_action(self, request, queryset):
+        refunds = selectors.unretried_failed_refunds().filter(payment__in=queryset)
+        self._retry_refunds(request, refunds.order_by("created_at"))
 
-class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+
+class RefundAdmin(RetryRefundsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "merchant_refund_id",
         "payment",
@@ -190,7 +234,7 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "=payment__merchant_order_id",
         "=booking__book_id",
     )
-    actions = ["recheck_action"]
+    actions = ["recheck_action", "retry_action"]
 
     def has_recheck_payment_permission(self, request):
         return request.user.has_perm("checkout.recheck_payment")
@@ -216,6 +260,13 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 _("%(count)s refund(s) re-checked.") % {"count": done},
                 messages.SUCCESS,
             )
+
+    @admin.action(
+        description=_("Retry failed refunds (a new refund of the same amount)"),
+        permissions=["retry_refund"],
+    )
+    def retry_action(self, request, queryset):
+        self._retry_refunds(request, queryset.order_by("created_at"))
 
 
 class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

@@ -5,14 +5,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from checkout import selectors
-from checkout.models import Payment
 
 register = template.Library()
 
 
 @register.inclusion_tag("admin/checkout/overview.html", takes_context=True)
 def checkout_overview(context):
-    """Return the overview cards the signed-in staff member may follow (3 queries)."""
+    """Return the overview cards the signed-in staff member may follow (2 queries)."""
     user = context["request"].user
     cards = []
     if user.has_perm("checkout.view_booking"):
@@ -41,21 +40,27 @@ def checkout_overview(context):
         ]
     if user.has_perm("checkout.view_payment"):
         payments = reverse("admin:checkout_payment_changelist")
-        cards.append(
+        counts = selectors.payment_counts()
+        cards += [
             {
                 "key": "paid-without-booking",
                 "label": _("Paid without booking"),
-                "count": selectors.paid_without_booking(Payment.objects.all()).count(),
+                "count": counts["paid_without_booking"],
                 "url": f"{payments}?attention=paid_without_booking",
                 "alert": True,
-            }
-        )
-        cards.append(
+            },
             {
                 "key": "refunds-pending",
                 "label": _("Refunds pending"),
-                "count": selectors.refund_pending(Payment.objects.all()).count(),
+                "count": counts["refund_pending"],
                 "url": f"{payments}?attention=refund_pending",
-            }
-        )
+            },
+            {
+                "key": "refunds-failed",
+                "label": _("Refunds failed"),
+                "count": counts["refund_failed"],
+                "url": f"{payments}?attention=refund_failed",
+                "alert": True,
+            },
+        ]
     return {"cards": cards}

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from checkout.models import Booking, BookingItem, Payment
+from checkout.models import Booking, BookingItem, Payment, Refund
 from checkout.roles import OPERATIONS, PRIESTS, SUPPORT, ensure_staff_groups
 from tests import factories
 
@@ -114,3 +114,17 @@ def make_bookings_fast(
 
 def group(name):
     return Group.objects.get(name=name)
+
+
+def make_failed_refund(*, payment, booking=None, amount_paise=None, number=1):
+    """A refund PhonePe refused, written straight to the database."""
+    return Refund.objects.create(
+        merchant_refund_id=f"{payment.merchant_order_id}-R{number}",
+        payment=payment,
+        booking=booking,
+        amount_paise=payment.amount_paise if amount_paise is None else amount_paise,
+        reason=Refund.Reason.CANCELLED,
+        note="Family emergency",
+        state=Refund.State.FAILED,
+        last_error="TRANSACTION_NOT_FOUND: No transaction found for this refund",
+    )

@@ -161,7 +161,16 @@ def test_actions_offered_per_role(client, staff, booking):
         "recheck_refunds_action",
         "export_csv_action",
     }
-    assert actions_offered(client, payments) == {"", "recheck_action"}
+    assert actions_offered(client, payments) == {
+        "",
+        "recheck_action",
+        "retry_refunds_action",
+    }
+    assert actions_offered(client, reverse("admin:checkout_refund_changelist")) == {
+        "",
+        "recheck_action",
+        "retry_action",
+    }
     assert actions_offered(client, webhooks) == {"", "replay_action"}
     client.force_login(staff.support)
     assert actions_offered(client, bookings) == {"", "resend_confirmation_action"}
