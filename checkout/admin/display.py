@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from checkout.models import Refund
 from storefront.india import format_rupees
 
 
@@ -37,14 +38,20 @@ def refunds_table(refunds):
         return _("No refunds.")
     rows = format_html_join(
         "",
-        "<tr><td>{}</td><td>{}</td><td><strong class='refund-state refund-{}'>{}</strong></td>"
-        "<td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<tr><td>{}</td><td>{}</td><td><strong class='refund-state refund-{}'>{}</strong>"
+        "{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
                 refund.merchant_refund_id,
                 format_rupees(refund.amount_paise),
                 refund.state,
                 refund.get_state_display(),
+                # Why PhonePe refused it: what staff need before retrying.
+                format_html(
+                    "<br><small class='refund-error'>{}</small>", refund.last_error
+                )
+                if refund.state == Refund.State.FAILED and refund.last_error
+                else "",
                 refund.get_reason_display(),
                 refund.note,
                 timezone.localtime(refund.created_at).strftime("%d %b %Y %H:%M"),

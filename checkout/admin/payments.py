@@ -84,6 +84,8 @@ class PaymentAdmin(RetryRefundsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     actions = ["recheck_action", "retry_refunds_action"]
+    # The site's payment page is the customer's own; staff stay in the admin.
+    view_on_site = False
     fieldsets = (
         (
             None,
