@@ -24,6 +24,7 @@ from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import Booking, Payment, Refund, SlotHold, WebhookDelivery
 from checkout.roles import PRIESTS
+from checkout.selectors import REFUND_RETRIED
 from storefront.india import format_rupees
 
 logger = logging.getLogger("checkout")
@@ -367,9 +368,6 @@ def send_priest_assigned(*, booking_id):
 
 
 # Refund retries -------------------------------------------------------------
-
-#: The audit action that marks a failed refund as retried (``retry_refund``).
-REFUND_RETRIED = "refund.retried"
 
 
 def retry_refund(*, refund: Refund, actor) -> Refund:

@@ -12,11 +12,13 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from checkout.models import AuditEntry, Booking, Payment, Refund
-from checkout.operations import REFUND_RETRIED
 from checkout.states import REFUND_OPEN_STATES
 
 #: Bookings that still lie ahead of the business: the puja has to happen.
 OPEN_BOOKING_STATES = frozenset({Booking.Status.CONFIRMED, Booking.Status.ASSIGNED})
+
+#: The audit action that marks a failed refund as retried (``operations.retry_refund``).
+REFUND_RETRIED = "refund.retried"
 
 KOLKATA = zoneinfo.ZoneInfo("Asia/Kolkata")
 

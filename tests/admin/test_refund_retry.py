@@ -6,7 +6,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from checkout import operations, refunds
+from checkout import operations, refunds, selectors
 from checkout.models import AuditEntry, Payment, Refund
 from checkout.services import CheckoutError
 from tests import factories
@@ -83,7 +83,7 @@ def test_failed_refunds_have_a_filter_and_an_overview_card(client, staff):
 
     # Once retried, a failed refund leaves the queue.
     AuditEntry.objects.create(
-        source="admin", action=operations.REFUND_RETRIED, refund=failed
+        source="admin", action=selectors.REFUND_RETRIED, refund=failed
     )
     assert listed(client, url + "?attention=refund_failed") == {stray.pk}
     assert overview(client)["refunds-failed"]["count"] == 1
@@ -117,7 +117,7 @@ def test_retry_starts_a_new_refund_that_completes(
     assert new.note.startswith(f"Retry of {failed.merchant_refund_id}")
     assert new.state in {Refund.State.PENDING, Refund.State.CONFIRMED}
     assert [m.subject for m in mailoutbox] == ["Your OkPuja refund has started"]
-    marker = AuditEntry.objects.get(refund=failed, action=operations.REFUND_RETRIED)
+    marker = AuditEntry.objects.get(refund=failed, action=selectors.REFUND_RETRIED)
     assert marker.actor == staff.ops
     assert AuditEntry.objects.filter(
         refund=new, action="refund.requested", actor=staff.ops
@@ -167,7 +167,7 @@ def test_only_a_failed_refund_is_retried(staff, phonepe, paid_booking):
     with pytest.raises(CheckoutError, match="only a failed refund is retried"):
         operations.retry_refund(refund=refund, actor=staff.ops)
     assert payment.refunds.count() == 1
-    assert not AuditEntry.objects.filter(action=operations.REFUND_RETRIED).exists()
+    assert not AuditEntry.objects.filter(action=selectors.REFUND_RETRIED).exists()
 
 
 def test_nothing_left_to_refund_is_not_retried(staff, phonepe, paid_booking):
@@ -216,7 +216,7 @@ def test_retry_permission_matrix(client, staff, phonepe, paid_booking, role, whe
     else:
         assert response.status_code == expected
     started = payment.refunds.exclude(pk=failed.pk)
-    retried = AuditEntry.objects.filter(refund=failed, action=operations.REFUND_RETRIED)
+    retried = AuditEntry.objects.filter(refund=failed, action=selectors.REFUND_RETRIED)
     if expected == "done":
         assert started.count() == 1
         assert retried.get().actor == user
