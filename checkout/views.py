@@ -22,6 +22,7 @@ from checkout import reconcile, services, webhooks
 from checkout.models import Booking, BookingItem, Payment
 from storefront import services as storefront_services
 from storefront.models import Address, Cart
+from storefront.money import rupees_str as _rupees
 
 ORDER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
 
@@ -226,10 +227,6 @@ def _api_error(code, message, status):
     return JsonResponse(
         {"success": False, "error": {"code": code, "message": message}}, status=status
     )
-
-
-def _rupees(paise):
-    return f"{paise // 100}.{paise % 100:02d}"
 
 
 @require_POST
