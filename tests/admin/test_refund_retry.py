@@ -224,3 +224,37 @@ def test_retry_permission_matrix(client, staff, phonepe, paid_booking, role, whe
         assert not started.exists()
         assert not retried.exists()
         assert phonepe.stats()["calls"]["refund"] == 0
+
+
+def test_refund_phonepe_fails_is_found_and_retried(
+    client, staff, phonepe, paid_booking
+):
+    """The whole way: PhonePe fails the cancellation's refund, Operations sees it
+    on the overview and retries it once PhonePe works again."""
+    payment = paid_booking.payment
+    phonepe.set_faults(order=payment.merchant_order_id, refund_outcome="fail")
+    client.force_login(staff.ops)
+    client.post(
+        reverse("admin:checkout_booking_cancel", args=[paid_booking.pk]),
+        {"refund_amount": "2,100", "reason": "Puja moved to the temple"},
+    )
+    refund = payment.refunds.get()
+    deadline = time.monotonic() + 10
+    while refund.state != Refund.State.FAILED:
+        assert time.monotonic() < deadline, f"{refund} still {refund.state}"
+        time.sleep(0.1)
+        refund = refunds.sync_refund(refund=refund, source="test")
+    assert overview(client)["refunds-failed"]["count"] == 1
+    url = reverse(PAYMENTS) + "?attention=refund_failed"
+    assert listed(client, url) == {payment.pk}
+    page = client.get(reverse("admin:checkout_payment_change", args=[payment.pk]))
+    assert refund.last_error in page.content.decode()
+
+    phonepe.clear_faults()
+    client.post(
+        url, {"action": "retry_refunds_action", "_selected_action": [payment.pk]}
+    )
+    new = payment.refunds.exclude(pk=refund.pk).get()
+    assert wait_until_completed(new).amount_paise == 210000
+    assert overview(client)["refunds-failed"]["count"] == 0
+    assert refunds.refundable_paise(payment) == 0

@@ -43,7 +43,7 @@ def lapse(payment):
 
 @pytest.fixture
 def shop_with_room(db):
-    from tests.checkout.conftest import Shop
+    from tests.fixtures import Shop
 
     return Shop(capacity=4)
 

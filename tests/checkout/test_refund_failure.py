@@ -18,7 +18,7 @@ from django.utils import timezone
 from checkout import phonepe as gateway
 from checkout import reconcile, refunds, services
 from checkout.models import AuditEntry, Booking, Payment, Refund, WebhookDelivery
-from tests.checkout.conftest import GOOD_AUTH, WEBHOOK_PATH
+from tests.fixtures import GOOD_AUTH, WEBHOOK_PATH
 
 pytestmark = pytest.mark.django_db
 
