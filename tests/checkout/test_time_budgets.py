@@ -17,8 +17,8 @@ from django.test import Client
 from checkout import phonepe as gateway
 from checkout import reconcile
 from checkout.models import Booking, Payment, WebhookDelivery
-from tests.checkout.conftest import Shop
 from tests.checkout.test_money_path import delivered_body, post_webhook
+from tests.fixtures import Shop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
