@@ -19,10 +19,7 @@ from checkout.states import REFUND_OPEN_STATES
 
 logger = logging.getLogger("checkout")
 
-# A delivery still "received" this long after it arrived was being processed
-# by a process that died (a request never takes this long: gunicorn's timeout
-# is shorter). The reconciler then finishes it.
-STUCK_DELIVERY_AFTER = datetime.timedelta(minutes=2)
+STUCK_DELIVERY_AFTER = webhooks.STUCK_DELIVERY_AFTER
 
 
 def refresh_pending_payment(*, payment: Payment, source="poll") -> Payment:

@@ -11,8 +11,12 @@ import zoneinfo
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from checkout.models import AuditEntry, Booking, Payment, Refund
+from checkout.models import AuditEntry, Booking, Payment, Refund, WebhookDelivery
 from checkout.states import REFUND_OPEN_STATES
+from checkout.webhooks import STUCK_DELIVERY_AFTER
+
+#: How far back the overview counts failed and replayed webhook deliveries.
+RECENT = datetime.timedelta(hours=24)
 
 #: Bookings that still lie ahead of the business: the puja has to happen.
 OPEN_BOOKING_STATES = frozenset({Booking.Status.CONFIRMED, Booking.Status.ASSIGNED})
@@ -85,3 +89,43 @@ def payment_counts() -> dict:
         refund_pending=Count("pk", filter=_refund_pending()),
         refund_failed=Count("pk", filter=_refund_failed()),
     )
+
+
+def _delivery_waiting(now):
+    """Accepted but not settled yet (deferred), or left by a process that died."""
+    Outcome = WebhookDelivery.Outcome
+    return Q(outcome=Outcome.DEFERRED) | Q(
+        outcome=Outcome.RECEIVED, received_at__lte=now - STUCK_DELIVERY_AFTER
+    )
+
+
+def _delivery_failed(now):
+    """Recent authenticated deliveries that did not settle: PhonePe unreachable
+    (503, PhonePe resends) or an error."""
+    Outcome = WebhookDelivery.Outcome
+    return Q(
+        outcome__in=[Outcome.RETRY, Outcome.ERROR],
+        received_at__gte=now - RECENT,
+    )
+
+
+def webhooks_waiting(queryset, *, now=None):
+    return queryset.filter(_delivery_waiting(now or timezone.now()))
+
+
+def webhooks_failed(queryset, *, now=None):
+    return queryset.filter(_delivery_failed(now or timezone.now()))
+
+
+def webhook_counts(*, now=None) -> dict:
+    """Return the inbox's waiting and recently failed deliveries, and recent
+    replays by staff (1 query)."""
+    now = now or timezone.now()
+    counts = WebhookDelivery.objects.aggregate(
+        waiting=Count("pk", filter=_delivery_waiting(now)),
+        failed=Count("pk", filter=_delivery_failed(now)),
+    )
+    counts["replayed"] = AuditEntry.objects.filter(
+        action="webhook.replayed", created_at__gte=now - RECENT
+    ).count()
+    return counts

@@ -89,6 +89,25 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class WebhookAttentionFilter(admin.SimpleListFilter):
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("waiting", _("Waiting to settle")),
+            ("failed", _("Failed (last 24 h)")),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "waiting":
+                return selectors.webhooks_waiting(queryset)
+            case "failed":
+                return selectors.webhooks_failed(queryset)
+        return queryset
+
+
 class PaymentAttentionFilter(admin.SimpleListFilter):
     title = _("needs attention")
     parameter_name = "attention"

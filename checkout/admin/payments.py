@@ -16,7 +16,7 @@ from checkout.admin.display import (
     audit_table,
     refunds_table,
 )
-from checkout.admin.filters import PaymentAttentionFilter
+from checkout.admin.filters import PaymentAttentionFilter, WebhookAttentionFilter
 from checkout.errors import CheckoutError
 from checkout.models import Refund
 from storefront.india import format_rupees
@@ -283,6 +283,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "short_error",
     )
     list_filter = (
+        WebhookAttentionFilter,
         "authenticated",
         "outcome",
         "event",

@@ -1,7 +1,10 @@
 """The overview on the admin index: a handful of counts, each linking to its list."""
 
+from urllib.parse import urlencode
+
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checkout import selectors
@@ -11,7 +14,7 @@ register = template.Library()
 
 @register.inclusion_tag("admin/checkout/overview.html", takes_context=True)
 def checkout_overview(context):
-    """Return the overview cards the signed-in staff member may follow (2 queries)."""
+    """Return the overview cards the signed-in staff member may follow (4 queries)."""
     user = context["request"].user
     cards = []
     if user.has_perm("checkout.view_booking"):
@@ -63,4 +66,41 @@ def checkout_overview(context):
                 "alert": True,
             },
         ]
+    if user.has_perm("checkout.view_webhookdelivery"):
+        inbox = reverse("admin:checkout_webhookdelivery_changelist")
+        counts = selectors.webhook_counts()
+        cards += [
+            {
+                "key": "webhooks-waiting",
+                "label": _("Webhooks waiting to settle"),
+                "count": counts["waiting"],
+                "url": f"{inbox}?attention=waiting",
+                "alert": True,
+            },
+            {
+                "key": "webhooks-failed",
+                "label": _("Webhooks failed (24 h)"),
+                "count": counts["failed"],
+                "url": f"{inbox}?attention=failed",
+            },
+        ]
+        if user.has_perm("checkout.view_auditentry"):
+            audit = reverse("admin:checkout_auditentry_changelist")
+            cards.append(
+                {
+                    "key": "webhooks-replayed",
+                    "label": _("Webhooks replayed (24 h)"),
+                    "count": counts["replayed"],
+                    "url": audit
+                    + "?"
+                    + urlencode(
+                        {
+                            "action": "webhook.replayed",
+                            "created_at__gte": (
+                                timezone.now() - selectors.RECENT
+                            ).isoformat(timespec="seconds"),
+                        }
+                    ),
+                }
+            )
     return {"cards": cards}

@@ -1,9 +1,11 @@
 """Payments, the webhook inbox and the overview on the admin index."""
 
+import datetime
 import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from checkout import operations
 from checkout.models import AuditEntry, Booking, Payment, Refund, WebhookDelivery
@@ -71,11 +73,13 @@ def test_overview_counts_link_to_filtered_lists(
         "paid-without-booking": 1,
         "refunds-pending": 0,
         "refunds-failed": 0,
+        "webhooks-waiting": 0,
+        "webhooks-failed": 0,
+        "webhooks-replayed": 0,
     }
     for card in cards.values():
-        model = "payment" if "attention" in card["url"] else "booking"
-        assert card["url"].startswith(reverse(f"admin:checkout_{model}_changelist"))
         response = client.get(card["url"])
+        assert response.status_code == 200, card
         assert response.context["cl"].result_count == card["count"], card
     # The normal app list is still there.
     assert (
@@ -87,8 +91,8 @@ def test_overview_is_a_handful_of_queries(client, staff, django_assert_num_queri
     make_bookings_fast(count=30)
     client.force_login(staff.ops)
     client.get(reverse("admin:index"))  # warm the session and content types
-    # session + user + 2 permission lookups + 2 overview counts + admin log
-    with django_assert_num_queries(7):
+    # session + user + 2 permission lookups + 4 overview counts + admin log
+    with django_assert_num_queries(9):
         client.get(reverse("admin:index"))
 
 
@@ -202,3 +206,38 @@ def test_webhook_inbox_filters(client, staff):
     assert changelist_ids(client, url + "?authenticated__exact=0") == {bad.pk}
     assert changelist_ids(client, url + "?outcome__exact=unauthenticated") == {bad.pk}
     assert len(changelist_ids(client, url + "?event=pg.refund.completed")) == 1
+
+
+def test_overview_counts_webhooks_waiting_failed_and_replayed(client, staff):
+    Outcome = WebhookDelivery.Outcome
+    now = timezone.now()
+    old = now - datetime.timedelta(minutes=10)
+    deferred = WebhookDelivery.objects.create(outcome=Outcome.DEFERRED, body="{}")
+    stuck = WebhookDelivery.objects.create(outcome=Outcome.RECEIVED, body="{}")
+    fresh = WebhookDelivery.objects.create(outcome=Outcome.RECEIVED, body="{}")
+    failed = WebhookDelivery.objects.create(outcome=Outcome.RETRY, body="{}")
+    long_ago = WebhookDelivery.objects.create(outcome=Outcome.ERROR, body="{}")
+    WebhookDelivery.objects.create(outcome=Outcome.PROCESSED, body="{}")
+    WebhookDelivery.objects.filter(pk=stuck.pk).update(received_at=old)
+    WebhookDelivery.objects.filter(pk=long_ago.pk).update(
+        received_at=now - datetime.timedelta(days=2)
+    )
+    AuditEntry.objects.create(source="admin-replay", action="webhook.replayed")
+    client.force_login(staff.ops)
+
+    cards = {
+        card["key"]: card
+        for card in client.get(reverse("admin:index")).context["cards"]
+    }
+
+    assert cards["webhooks-waiting"]["count"] == 2
+    assert cards["webhooks-failed"]["count"] == 1
+    assert cards["webhooks-replayed"]["count"] == 1
+    assert changelist_ids(client, cards["webhooks-waiting"]["url"]) == {
+        deferred.pk,
+        stuck.pk,
+    }
+    assert fresh.pk not in changelist_ids(client, cards["webhooks-waiting"]["url"])
+    assert changelist_ids(client, cards["webhooks-failed"]["url"]) == {failed.pk}
+    response = client.get(cards["webhooks-replayed"]["url"])
+    assert response.context["cl"].result_count == 1
