@@ -1,5 +1,6 @@
 """Payment-first checkout: payments, slot holds, bookings, refunds, webhook inbox, audit."""
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -328,6 +329,11 @@ class WebhookDelivery(models.Model):
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+
+    # A delivery still "received" this long after it arrived was being
+    # processed by a process that died (no request lasts this long: gunicorn's
+    # timeout is shorter). The reconciler then finishes it.
+    STUCK_AFTER = datetime.timedelta(minutes=2)
 
     class Meta:
         ordering = ["-received_at"]

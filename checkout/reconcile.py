@@ -19,7 +19,7 @@ from checkout.states import REFUND_OPEN_STATES
 
 logger = logging.getLogger("checkout")
 
-STUCK_DELIVERY_AFTER = webhooks.STUCK_DELIVERY_AFTER
+STUCK_DELIVERY_AFTER = WebhookDelivery.STUCK_AFTER
 
 
 def refresh_pending_payment(*, payment: Payment, source="poll") -> Payment:

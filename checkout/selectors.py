@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from checkout.models import AuditEntry, Booking, Payment, Refund, WebhookDelivery
 from checkout.states import REFUND_OPEN_STATES
-from checkout.webhooks import STUCK_DELIVERY_AFTER
 
 #: How far back the overview counts failed and replayed webhook deliveries.
 RECENT = datetime.timedelta(hours=24)
@@ -95,7 +94,8 @@ def _delivery_waiting(now):
     """Accepted but not settled yet (deferred), or left by a process that died."""
     Outcome = WebhookDelivery.Outcome
     return Q(outcome=Outcome.DEFERRED) | Q(
-        outcome=Outcome.RECEIVED, received_at__lte=now - STUCK_DELIVERY_AFTER
+        outcome=Outcome.RECEIVED,
+        received_at__lte=now - WebhookDelivery.STUCK_AFTER,
     )
 
 

@@ -4,7 +4,6 @@ A delivery is only a hint: settling always asks PhonePe's status API
 (``services.sync``, ``refunds.sync_refund``). Stored deliveries can be replayed.
 """
 
-import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -12,11 +11,6 @@ from django.utils import timezone
 
 from checkout import phonepe, refunds, services
 from checkout.models import Payment, Refund, WebhookDelivery
-
-# A delivery still "received" this long after it arrived was being processed
-# by a process that died (a request never takes this long: gunicorn's timeout
-# is shorter). The reconciler then finishes it.
-STUCK_DELIVERY_AFTER = datetime.timedelta(minutes=2)
 
 WEBHOOK_HEADERS = ("Content-Type", "User-Agent", "X-Forwarded-For", "Content-Length")
 
