@@ -22,13 +22,15 @@ def new_book_id() -> str:
 
 
 class PaymentQuerySet(models.QuerySet):
-    def lock(self, pk):
+    def lock(self, pk, *, missing_ok=False):
         """Return the payment with its row locked until the transaction ends.
 
         Every change to a payment, its holds, its booking's refunds or its
-        cart's status happens under this lock.
+        cart's status happens under this lock. With ``missing_ok`` a payment
+        deleted meanwhile gives None instead of raising DoesNotExist.
         """
-        return self.select_for_update().get(pk=pk)
+        locked = self.select_for_update().filter(pk=pk)
+        return locked.first() if missing_ok else locked.get()
 
 
 class Payment(models.Model):

@@ -331,7 +331,7 @@ def _create_gateway_order(payment: Payment) -> Payment:
             )
         raise CheckoutError(message) from exc
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().filter(pk=payment.pk).first()
+        payment = Payment.objects.lock(payment.pk, missing_ok=True)
         if payment is None:
             # A concurrent Pay of the same cart failed to reach PhonePe and
             # discarded this attempt; the customer starts again.
@@ -387,7 +387,7 @@ def _discard_unstarted(payment, *, detail):
     payment that a concurrent Pay did start at PhonePe is left alone.
     """
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().filter(pk=payment.pk).first()
+        payment = Payment.objects.lock(payment.pk, missing_ok=True)
         if (
             payment is None
             or payment.status != Payment.Status.PENDING
