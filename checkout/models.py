@@ -190,7 +190,12 @@ class Booking(models.Model):
     discount_paise = models.PositiveIntegerField(default=0)
     total_paise = models.PositiveIntegerField()
     promo_code = models.CharField(max_length=30, blank=True)
+    # Where the puja happens: the address snapshot for pujas at home, else
+    # {"lines": [...]} naming the temple or the video call.
     address = models.JSONField()
+    contact_phone = models.CharField(
+        _("phone / WhatsApp for the video link"), max_length=13, blank=True
+    )
     first_date = models.DateField(db_index=True)
     assigned_priest = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -239,6 +244,9 @@ class BookingItem(models.Model):
     slot_label = models.CharField(max_length=60)
     price_paise = models.PositiveIntegerField()
     priest_count = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, blank=True)
+    venue = models.CharField(max_length=200, blank=True)
+    sankalp = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["date", "slot__start_time", "pk"]
@@ -390,3 +398,40 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.from_state}→{self.to_state}"
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number issued in one financial year (April to March).
+
+    Numbers are taken under this row's lock, so the series has no gaps and no
+    duplicates however many bookings settle at once.
+    """
+
+    financial_year = models.CharField(max_length=7, unique=True)  # "2026-27"
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.financial_year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """The tax invoice of a booking: its number is fixed the first time it is issued."""
+
+    booking = models.OneToOneField(
+        Booking, on_delete=models.PROTECT, related_name="invoice"
+    )
+    financial_year = models.CharField(max_length=7)
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=30, unique=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["financial_year", "sequence"], name="invoice_unique_sequence"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -37,7 +38,8 @@ from storefront import capacity
 from storefront import services as storefront_services
 from storefront.exceptions import SlotUnavailableError, StorefrontError
 from storefront.india import format_rupees
-from storefront.models import Address, Cart, PromoCode, TimeSlot
+from storefront.india import normalise_indian_mobile
+from storefront.models import Address, Cart, PromoCode, Service, TimeSlot
 
 logger = logging.getLogger("checkout")
 
@@ -82,7 +84,7 @@ def _order_message(snapshot):
     return ("OkPuja: " + ", ".join(titles))[:200]
 
 
-def _build_snapshot(*, cart, totals, address):
+def _build_snapshot(*, cart, totals, address, contact_phone=""):
     return {
         "lines": [
             {
@@ -90,11 +92,14 @@ def _build_snapshot(*, cart, totals, address):
                 "service_title": item.package.service.title,
                 "package_label": item.package.get_tier_display(),
                 "language": item.package.get_language_display(),
+                "kind": item.package.service.kind,
+                "venue": item.package.service.venue,
                 "date": item.date.isoformat(),
                 "slot_id": item.slot_id,
                 "slot_label": item.slot.display,
                 "price_paise": item.package.price_paise,
                 "priest_count": item.package.priest_count,
+                "sankalp": dict(item.sankalp or {}),
             }
             for item in totals.lines
         ],
@@ -105,7 +110,37 @@ def _build_snapshot(*, cart, totals, address):
         if totals.promo and totals.discount_paise
         else "",
         "promo_id": totals.promo.pk if totals.promo and totals.discount_paise else None,
-        "address": address.snapshot(),
+        "address": address.snapshot()
+        if address is not None
+        else {"lines": _places_without_address(totals.lines)},
+        "contact_phone": contact_phone,
+    }
+
+
+def _places_without_address(lines):
+    """Return where the pujas of a cart without a home puja happen, one line each."""
+    places = []
+    for item in lines:
+        service = item.package.service
+        if service.kind == Service.Kind.TEMPLE:
+            place = service.venue or str(_("At the temple"))
+        else:
+            place = str(_("Online (video call)"))
+        if place not in places:
+            places.append(place)
+    return places
+
+
+def checkout_needs(lines) -> dict:
+    """Return what Pay must collect for these cart lines.
+
+    ``address``: a puja at home needs the customer's address; ``phone``: an
+    online puja needs a phone / WhatsApp number for the video link.
+    """
+    kinds = {item.package.service.kind for item in lines}
+    return {
+        "address": Service.Kind.HOME in kinds,
+        "phone": Service.Kind.ONLINE in kinds,
     }
 
 
@@ -143,6 +178,11 @@ def _validate_cart_for_payment(*, cart, user):
             storefront_services.validate_booking_date(item.date)
         except StorefrontError as exc:
             raise CheckoutError(exc.message) from None
+        if not item.has_sankalp:
+            raise CheckoutError(
+                _("Please add the names for the sankalp of %(puja)s in your cart.")
+                % {"puja": item.package.service.title}
+            )
         if not item.slot.is_active:
             raise CheckoutError(
                 _(
@@ -196,15 +236,40 @@ def _reserve_promo(*, totals, user, now):
     return promo
 
 
-def start_payment(*, cart: Cart, user, address: Address) -> Payment:
+def _check_place(*, lines, address, contact_phone):
+    """Return (address, phone) the cart's pujas need; raise CheckoutError if missing."""
+    needs = checkout_needs(lines)
+    if not needs["address"]:
+        address = None
+    elif address is None:
+        raise CheckoutError(_("Please choose the address where the puja will happen."))
+    phone = ""
+    if needs["phone"]:
+        try:
+            phone = normalise_indian_mobile(contact_phone or "")
+        except ValidationError:
+            raise CheckoutError(
+                _(
+                    "Please enter a phone / WhatsApp number for the video link, "
+                    "e.g. +91 98765 43210."
+                )
+            ) from None
+    return address, phone
+
+
+def start_payment(
+    *, cart: Cart, user, address: Address | None = None, contact_phone: str = ""
+) -> Payment:
     """Freeze the cart, hold its slots and create the PhonePe order.
 
-    Return the payment, whose ``page_url`` is PhonePe's payment page. A second
-    call while the order can still succeed returns the same payment. Raise
-    CheckoutError (nothing held, cart editable) when the cart is not valid or
-    PhonePe refuses or cannot be reached.
+    ``address`` is needed when a puja happens at home, ``contact_phone`` (an
+    Indian mobile) when one is online; either is ignored otherwise. Return the
+    payment, whose ``page_url`` is PhonePe's payment page. A second call while
+    the order can still succeed returns the same payment. Raise CheckoutError
+    (nothing held, cart editable) when the cart is not valid or PhonePe
+    refuses or cannot be reached.
     """
-    if address.user_id != user.pk:
+    if address is not None and address.user_id != user.pk:
         raise CheckoutError(_("Please choose one of your own addresses."))
     now = timezone.now()
     with transaction.atomic():
@@ -228,7 +293,12 @@ def start_payment(*, cart: Cart, user, address: Address) -> Payment:
         else:
             reuse = None
             totals = _validate_cart_for_payment(cart=cart, user=user)
-            snapshot = _build_snapshot(cart=cart, totals=totals, address=address)
+            address, contact_phone = _check_place(
+                lines=totals.lines, address=address, contact_phone=contact_phone
+            )
+            snapshot = _build_snapshot(
+                cart=cart, totals=totals, address=address, contact_phone=contact_phone
+            )
             needed = _priests_by_slot(snapshot["lines"])
             slots = _lock_slots({slot_id for _date, slot_id in needed})
             for (date, slot_id), priests in needed.items():
@@ -732,6 +802,7 @@ def _create_booking(*, payment, source):
         total_paise=payment.amount_paise,
         promo_code=snapshot.get("promo_code", ""),
         address=snapshot["address"],
+        contact_phone=snapshot.get("contact_phone", ""),
         first_date=min(datetime.date.fromisoformat(line["date"]) for line in lines),
     )
     BookingItem.objects.bulk_create(
@@ -746,6 +817,9 @@ def _create_booking(*, payment, source):
             slot_label=line["slot_label"],
             price_paise=line["price_paise"],
             priest_count=line["priest_count"],
+            kind=line.get("kind", ""),
+            venue=line.get("venue", ""),
+            sankalp=line.get("sankalp", {}),
         )
         for line in lines
     )

@@ -2,6 +2,7 @@
 
 import json
 import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -41,11 +42,16 @@ def _checkout_context(request, cart):
     default = next((a for a in addresses if str(a.pk) == selected), None) or next(
         (a for a in addresses if a.is_default), addresses[0] if addresses else None
     )
+    needs = services.checkout_needs(totals.lines)
+    phone = request.POST.get("contact_phone") or request.GET.get("phone")
     return {
         "cart": cart,
         "totals": totals,
+        "needs": needs,
         "addresses": addresses,
         "selected_address": default,
+        "contact_phone": phone or request.user.phone,
+        "missing_sankalp": [item for item in totals.lines if not item.has_sankalp],
         "pending_payment": pending,
     }
 
@@ -70,17 +76,20 @@ def pay(request):
         messages.error(request, _("Your cart is empty."))
         return redirect("storefront:cart")
     address_id = request.POST.get("address", "")
-    if not address_id.isdigit():
-        messages.error(
-            request, _("Please choose the address where the puja will happen.")
-        )
-        return redirect("checkout:checkout")
-    address = get_object_or_404(Address, pk=int(address_id), user=request.user)
+    address = None
+    if address_id.isdigit():
+        address = get_object_or_404(Address, pk=int(address_id), user=request.user)
+    contact_phone = request.POST.get("contact_phone", "")[:20]
     try:
-        payment = services.start_payment(cart=cart, user=request.user, address=address)
+        payment = services.start_payment(
+            cart=cart, user=request.user, address=address, contact_phone=contact_phone
+        )
     except services.CheckoutError as exc:
         messages.error(request, exc.message)
-        return _see_other(f"{reverse('checkout:checkout')}?address={address.pk}")
+        query = urlencode(
+            {"address": address.pk if address else "", "phone": contact_phone}
+        )
+        return _see_other(f"{reverse('checkout:checkout')}?{query}")
     return _see_other(payment.page_url)
 
 

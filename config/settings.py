@@ -206,6 +206,35 @@ PHONEPE_ORDER_EXPIRE_AFTER = env_int("PHONEPE_ORDER_EXPIRE_AFTER", 900)
 CHECKOUT_HOLD_GRACE_SECONDS = env_int("CHECKOUT_HOLD_GRACE_SECONDS", 20 * 60)
 CHECKOUT_POLL_INTERVAL_SECONDS = env_int("CHECKOUT_POLL_INTERVAL_SECONDS", 2)
 CHECKOUT_GATEWAY_CHECK_MIN_SECONDS = env_int("CHECKOUT_GATEWAY_CHECK_MIN_SECONDS", 3)
+# A payment pending this long gets "Return to PhonePe" / "Cancel this payment".
+CHECKOUT_PENDING_HELP_SECONDS = env_int("CHECKOUT_PENDING_HELP_SECONDS", 30)
+
+# Self-service cancel and reschedule. CANCEL_REFUND_BANDS: "hours:percent"
+# pairs, most generous first: cancelling at least `hours` before the puja
+# refunds `percent` of what was paid; later than the last band refunds nothing.
+CANCEL_REFUND_BANDS = [
+    (int(hours), int(percent))
+    for hours, percent in (
+        band.split(":")
+        for band in env("CANCEL_REFUND_BANDS", "48:100,24:50").split(",")
+        if band.strip()
+    )
+]
+RESCHEDULE_MIN_HOURS = env_int("RESCHEDULE_MIN_HOURS", 24)
+
+# The seller on tax invoices.
+INVOICE_SELLER_NAME = env("INVOICE_SELLER_NAME", "OkPuja Services Pvt. Ltd.")
+INVOICE_SELLER_ADDRESS = env(
+    "INVOICE_SELLER_ADDRESS", "12 Temple Street, Jayanagar, Bengaluru 560011"
+)
+INVOICE_SELLER_STATE = env("INVOICE_SELLER_STATE", "Karnataka")
+INVOICE_SELLER_GSTIN = env("INVOICE_SELLER_GSTIN", "29ABCDE1234F1Z5")
+INVOICE_PREFIX = env("INVOICE_PREFIX", "OKP")
+INVOICE_SAC_CODE = env("INVOICE_SAC_CODE", "999712")
+# Prices include GST. INVOICE_TAX_PERCENT is the total rate; within the
+# seller's state it is split CGST + SGST, across states it is IGST. 0 prints
+# no tax lines (a seller under the threshold).
+INVOICE_TAX_PERCENT = env_int("INVOICE_TAX_PERCENT", 18)
 
 if not DEBUG:
     _missing = [

@@ -152,6 +152,38 @@ class ChangeCartItemForm(forms.Form):
     slot = AddToCartForm.base_fields["slot"]
 
 
+class SankalpForm(forms.Form):
+    """The sankalp details of one cart line: who the puja is for, and for what."""
+
+    names = forms.CharField(
+        label=_("Names for the sankalp"),
+        max_length=300,
+        help_text=_("Family members the puja is performed for, separated by commas."),
+        error_messages={"required": _("Please enter at least one name.")},
+    )
+    gotra = forms.CharField(label=_("Gotra"), max_length=60, required=False)
+    nakshatra = forms.CharField(
+        label=_("Nakshatra / rashi"), max_length=60, required=False
+    )
+    occasion = forms.CharField(label=_("Occasion"), max_length=120, required=False)
+    notes = forms.CharField(
+        label=_("Notes for the pandit"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_names(self):
+        names = ", ".join(
+            part.strip()
+            for part in self.cleaned_data["names"].split(",")
+            if part.strip()
+        )
+        if not names:
+            raise forms.ValidationError(_("Please enter at least one name."))
+        return names
+
+
 class PromoForm(forms.Form):
     code = forms.CharField(
         label=_("Promo code"),

@@ -64,6 +64,14 @@ class Service(models.Model):
     title = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HOME)
+    venue = models.CharField(
+        _("temple"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "For temple pujas: the temple's name and address, shown at checkout."
+        ),
+    )
     summary = models.CharField(max_length=240)
     description = models.TextField()
     included = models.TextField(
@@ -308,6 +316,9 @@ class CartItem(models.Model):
     package = models.ForeignKey(Package, on_delete=models.PROTECT)
     date = models.DateField()
     slot = models.ForeignKey(TimeSlot, on_delete=models.PROTECT)
+    # The sankalp the priest recites: {"names", "gotra", "nakshatra", "occasion",
+    # "notes"}; frozen into the payment's snapshot at Pay.
+    sankalp = models.JSONField(default=dict, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -321,6 +332,10 @@ class CartItem(models.Model):
 
     def __str__(self):
         return f"{self.package} on {self.date} at {self.slot}"
+
+    @property
+    def has_sankalp(self):
+        return bool((self.sankalp or {}).get("names", "").strip())
 
 
 class Address(models.Model):

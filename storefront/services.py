@@ -337,6 +337,26 @@ def change_cart_item(
         return item
 
 
+SANKALP_FIELDS = ("names", "gotra", "nakshatra", "occasion", "notes")
+
+
+def save_sankalp(*, cart: Cart, item_id: int, sankalp: dict) -> CartItem:
+    """Store the sankalp details (cleaned by SankalpForm) of one cart line."""
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        _ensure_editable(cart)
+        try:
+            item = cart.items.get(pk=item_id)
+        except CartItem.DoesNotExist:
+            raise CartError(_("That item is not in your cart.")) from None
+        item.sankalp = {
+            key: str(sankalp.get(key) or "").strip() for key in SANKALP_FIELDS
+        }
+        item.save(update_fields=["sankalp"])
+        cart.save(update_fields=["updated_at"])
+        return item
+
+
 def apply_promo(*, cart: Cart, code: str, user=None) -> PromoCode:
     """Attach a promo code to the cart after checking it against the current subtotal."""
     with transaction.atomic():

@@ -19,6 +19,11 @@ urlpatterns = [
     path(
         "cart/items/<int:item_id>/slots/", views.cart_item_slots, name="cart-item-slots"
     ),
+    path(
+        "cart/items/<int:item_id>/sankalp/",
+        views.cart_sankalp,
+        name="cart-sankalp",
+    ),
     path("cart/promo/", views.promo_apply, name="promo-apply"),
     path("cart/promo/remove/", views.promo_remove, name="promo-remove"),
     path("account/signup/", views.signup, name="signup"),

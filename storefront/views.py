@@ -32,6 +32,7 @@ from storefront.forms import (
     DateForm,
     EmailLoginForm,
     PromoForm,
+    SankalpForm,
     SignupForm,
 )
 from storefront.models import Address, CartItem, Package, Service
@@ -298,6 +299,25 @@ def cart_change(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
 
 
 @vary_on_htmx
+@require_POST
+def cart_sankalp(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
+    """Save the sankalp details (names, gotra, nakshatra, occasion, notes) of a line."""
+    cart = _live_cart_or_404(request)
+    get_object_or_404(CartItem, pk=item_id, cart=cart)
+    form = SankalpForm(request.POST)
+    if not form.is_valid():
+        error = next(iter(form.errors.values()))[0]
+        return _cart_response(request, changed=False, error=error)
+    try:
+        services.save_sankalp(cart=cart, item_id=item_id, sankalp=form.cleaned_data)
+    except StorefrontError as exc:
+        return _cart_response(request, changed=False, error=exc.message)
+    return _cart_response(
+        request, changed=False, success=_("The sankalp details were saved.")
+    )
+
+
+@vary_on_htmx
 @require_GET
 def cart_item_slots(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     cart = _live_cart_or_404(request)
@@ -403,7 +423,7 @@ def signup(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "storefront/signup.html",
-        {"form": form, "next": request.GET.get("next", "")},
+        {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
     )
 
 

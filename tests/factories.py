@@ -51,6 +51,7 @@ def make_service(
     category=None,
     title=None,
     kind=Service.Kind.HOME,
+    venue="",
     duration_minutes=90,
     summary="A puja performed by experienced priests.",
     description=None,
@@ -63,6 +64,7 @@ def make_service(
         title=title,
         slug=f"test-puja-{n}",
         kind=kind,
+        venue=venue,
         summary=summary,
         description=description
         or f"{title}: a complete ritual with sankalp and aarti.",
@@ -123,7 +125,12 @@ def make_cart(*, user=None, session_key="", items=(), promo=None):
     """Create a cart and add ``items`` [(package, date, slot), ...] through the service."""
     cart = Cart.objects.create(user=user, session_key=session_key)
     for package, date, slot in items:
-        services.add_to_cart(cart=cart, package=package, date=date, slot=slot)
+        item = services.add_to_cart(cart=cart, package=package, date=date, slot=slot)
+        services.save_sankalp(
+            cart=cart,
+            item_id=item.pk,
+            sankalp={"names": "Asha Sharma, Ravi Sharma", "gotra": "Kashyap"},
+        )
     if promo is not None:
         services.apply_promo(cart=cart, code=promo.code, user=user)
     cart.refresh_from_db()
