@@ -37,8 +37,7 @@ from checkout.models import (
 from storefront import capacity
 from storefront import services as storefront_services
 from storefront.exceptions import SlotUnavailableError, StorefrontError
-from storefront.india import format_rupees
-from storefront.india import normalise_indian_mobile
+from storefront.india import format_rupees, normalise_indian_mobile
 from storefront.models import Address, Cart, PromoCode, Service, TimeSlot
 
 logger = logging.getLogger("checkout")
