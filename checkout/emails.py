@@ -7,18 +7,24 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from checkout import invoices
 from checkout.models import Booking, Payment, Refund
 
 logger = logging.getLogger("checkout")
 
 
-def send_templated_email(*, to, subject, template, context):
-    """Send checkout/emails/<template>.txt with its .html alternative."""
+def send_templated_email(*, to, subject, template, context, attachments=()):
+    """Send checkout/emails/<template>.txt with its .html alternative.
+
+    ``attachments``: (filename, content, mimetype) triples.
+    """
     context = {**context, "SITE_URL": settings.SITE_URL}
     text = render_to_string(f"checkout/emails/{template}.txt", context)
     html = render_to_string(f"checkout/emails/{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     message.send()
 
 
@@ -39,11 +45,19 @@ def send_booking_confirmation(*, booking_id, force=False):
         .get(pk=booking_id)
     )
     try:
+        invoice = invoices.issue_invoice(booking=booking)
         send_templated_email(
             to=booking.user.email,
             subject=f"Your puja is booked: {booking.book_id}",
             template="booking_confirmed",
             context={"booking": booking, "items": list(booking.items.all())},
+            attachments=[
+                (
+                    invoices.filename(invoice),
+                    invoices.render_pdf(invoice),
+                    "application/pdf",
+                )
+            ],
         )
     except Exception:
         logger.exception("Could not send the confirmation for %s", booking)
@@ -91,3 +105,24 @@ def send_booking_cancelled(*, booking_id):
         )
     except Exception:
         logger.exception("Could not send the cancellation email for %s", booking)
+
+
+def send_booking_cancelled_to_priest(*, booking_id, priest_id):
+    """Tell the priest who was assigned that the booking was cancelled."""
+    booking = Booking.objects.select_related("user").get(pk=booking_id)
+    priest = booking.assigned_priest
+    if priest is None or priest.pk != priest_id or not priest.email:
+        return
+    try:
+        send_templated_email(
+            to=priest.email,
+            subject=f"Puja cancelled: {booking.book_id} on {booking.first_date:%d %b %Y}",
+            template="booking_cancelled_priest",
+            context={
+                "booking": booking,
+                "items": list(booking.items.all()),
+                "priest": priest,
+            },
+        )
+    except Exception:
+        logger.exception("Could not tell the priest about cancelling %s", booking)

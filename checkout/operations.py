@@ -127,7 +127,9 @@ def complete_booking(*, booking: Booking, actor) -> Booking:
     return booking
 
 
-def cancel_booking(*, booking: Booking, actor, refund_paise: int, reason: str):
+def cancel_booking(
+    *, booking: Booking, actor, refund_paise: int, reason: str, source: str = "admin"
+):
     """Cancel a booking, free its slots and refund ``refund_paise`` (0 for no refund).
 
     Return ``(booking, refund)``; ``refund`` is None without a refund. The
@@ -167,7 +169,7 @@ def cancel_booking(*, booking: Booking, actor, refund_paise: int, reason: str):
         states.move(
             booking,
             Booking.Status.CANCELLED,
-            source="admin",
+            source=source,
             update_fields=[],
             message=(
                 f"Cancelled: {reason}. {len(holds)} slot hold(s) released. "
@@ -180,9 +182,16 @@ def cancel_booking(*, booking: Booking, actor, refund_paise: int, reason: str):
             states.move(
                 hold,
                 SlotHold.State.RELEASED,
-                source="admin",
+                source=source,
                 update_fields=[],
                 actor=actor,
+            )
+        if booking.assigned_priest_id:
+            booking_id, priest_id = booking.pk, booking.assigned_priest_id
+            transaction.on_commit(
+                lambda: emails.send_booking_cancelled_to_priest(
+                    booking_id=booking_id, priest_id=priest_id
+                )
             )
         if not refund_paise:
             # With a refund, the refund-started email tells the customer instead.
@@ -201,12 +210,12 @@ def cancel_booking(*, booking: Booking, actor, refund_paise: int, reason: str):
                     note=reason,
                     booking=booking,
                     actor=actor,
-                    source="admin",
+                    source=source,
                 )
         except CheckoutError as exc:
             # Only a refund started elsewhere in the last instant gets here.
             record_audit(
-                source="admin",
+                source=source,
                 action="booking.refund_not_started",
                 payment=payment,
                 booking=booking,

@@ -525,6 +525,40 @@ def _unfreeze_cart(payment, *, source):
     )
 
 
+def cancel_pending_payment(*, payment: Payment, user) -> Payment:
+    """The customer gives up a pending payment: release its holds and its cart.
+
+    PhonePe is asked first, so a payment that went through is booked rather
+    than cancelled. The payment is failed here but watched like an expired
+    one: if PhonePe completes it after all, it is booked or refunded. Raise
+    CheckoutError when it is not the customer's or no longer pending.
+    """
+    if payment.user_id != user.pk:
+        raise CheckoutError(_("This payment is not yours."))
+    try:
+        payment = sync(payment=payment, source="customer").payment
+    except phonepe.PhonePeError:
+        pass  # PhonePe unreachable: cancel here; the reconciler keeps asking.
+    with transaction.atomic():
+        payment = Payment.objects.lock(payment.pk)
+        if payment.status != Payment.Status.PENDING:
+            raise CheckoutError(
+                _("This payment is no longer waiting, so it cannot be cancelled.")
+            )
+        payment.failure_reason = str(_("You cancelled this payment."))
+        payment.next_check_at = _late_check_at(payment, timezone.now())
+        states.move(
+            payment,
+            Payment.Status.FAILED,
+            source="customer",
+            actor=user,
+            message="Cancelled by the customer while pending.",
+        )
+        _release_holds(payment, source="customer")
+        _unfreeze_cart(payment, source="customer")
+    return payment
+
+
 # Settle a payment -----------------------------------------------------------
 
 

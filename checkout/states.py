@@ -63,7 +63,8 @@ PAYMENT = StateMachine(
         Move(
             P.PENDING,
             P.FAILED,
-            "services.apply_order_status (declined, expired, unknown)",
+            "services.apply_order_status (declined, expired, unknown); "
+            "services.cancel_pending_payment (the customer gave up)",
         ),
         # Failed here (expired, gateway unreachable) while PhonePe had not said
         # FAILED: a late COMPLETED still ends in a booking or a refund.

@@ -9,7 +9,24 @@ urlpatterns = [
     path("checkout/pay/", views.pay, name="pay"),
     path("confirmbooking/", views.confirm_booking, name="confirm"),
     path("bookings/", views.my_bookings, name="my-bookings"),
+    path("confirmbooking/cancel/", views.cancel_payment, name="cancel-payment"),
     path("bookings/<str:book_id>/", views.booking_detail, name="booking-detail"),
+    path(
+        "bookings/<str:book_id>/invoice/",
+        views.booking_invoice,
+        name="booking-invoice",
+    ),
+    path(
+        "bookings/<str:book_id>/calendar.ics",
+        views.booking_calendar,
+        name="booking-calendar",
+    ),
+    path("bookings/<str:book_id>/cancel/", views.booking_cancel, name="booking-cancel"),
+    path(
+        "bookings/<str:book_id>/reschedule/",
+        views.booking_reschedule,
+        name="booking-reschedule",
+    ),
     path(
         "api/payments/webhook/phonepe/", views.phonepe_webhook, name="phonepe-webhook"
     ),

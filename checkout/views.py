@@ -7,21 +7,30 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HTMX_STOP_POLLING, trigger_client_event
 
-from checkout import reconcile, services, webhooks
+from checkout import calendar, invoices, reconcile, selfservice, services, webhooks
 from checkout.models import Booking, BookingItem, Payment
 from storefront import services as storefront_services
+from storefront.capacity import slot_availability
+from storefront.exceptions import StorefrontError
+from storefront.forms import ChangeCartItemForm, DateForm
+from storefront.india import format_rupees
 from storefront.models import Address, Cart
 from storefront.money import rupees_str as _rupees
 
@@ -106,7 +115,7 @@ def _payment_for_owner(request, merchant_order_id):
     ):
         raise Http404(_("No such payment."))
     return get_object_or_404(
-        Payment.objects.select_related("booking", "user"),
+        Payment.objects.select_related("booking__assigned_priest", "user"),
         merchant_order_id=merchant_order_id,
         user=request.user,
     )
@@ -114,7 +123,7 @@ def _payment_for_owner(request, merchant_order_id):
 
 def _status_context(payment):
     booking = getattr(payment, "booking", None)
-    items = list(booking.items.all()) if booking is not None else []
+    items = selfservice.booking_items(booking) if booking is not None else []
     refund = None
     if payment.resolution == Payment.Resolution.REFUNDED:
         refund = payment.refunds.order_by("created_at").first()
@@ -126,13 +135,36 @@ def _status_context(payment):
         state = "failed"
     else:
         state = "pending"
-    return {
+    now = timezone.now()
+    context = {
         "payment": payment,
         "booking": booking,
         "items": items,
         "refund": refund,
         "state": state,
         "poll_seconds": settings.CHECKOUT_POLL_INTERVAL_SECONDS,
+        "long_pending": state == "pending"
+        and (now - payment.created_at).total_seconds()
+        >= settings.CHECKOUT_PENDING_HELP_SECONDS,
+        "can_return": state == "pending"
+        and bool(payment.page_url)
+        and payment.expires_at is not None
+        and payment.expires_at > now,
+    }
+    if booking is not None:
+        context.update(_after_booking_context(booking))
+    return context
+
+
+def _after_booking_context(booking, refunds=None):
+    return {
+        "status_line": selfservice.status_line(booking, refunds),
+        "timeline": selfservice.timeline(booking)
+        if booking.status != Booking.Status.CANCELLED
+        else [],
+        "whatsapp_url": selfservice.whatsapp_url(booking),
+        "cancel_quote": selfservice.cancel_quote(booking),
+        "can_reschedule": selfservice.can_reschedule(booking),
     }
 
 
@@ -146,6 +178,12 @@ def confirm_booking(request):
     "stop polling" and tells the header badge that the cart was converted or
     unfrozen. htmx restoring the page from history gets the whole page.
     """
+    if not request.user.is_authenticated and not request.htmx:
+        # Back from PhonePe in another browser or after the session expired:
+        # sign in, then come back here (still only to one's own order).
+        return redirect_to_login(
+            request.get_full_path(), login_url=reverse("storefront:login")
+        )
     payment = _payment_for_owner(request, request.GET.get("order", ""))
     payment = reconcile.refresh_pending_payment(payment=payment, source="poll")
     context = _status_context(payment)
@@ -172,9 +210,14 @@ def my_bookings(request):
             Prefetch(
                 "items",
                 queryset=BookingItem.objects.order_by("date", "slot__start_time"),
-            )
+            ),
+            "payment__refunds",
         )
     )
+    for booking in bookings:
+        booking.status_text = selfservice.status_line(
+            booking, list(booking.payment.refunds.all())
+        )["text"]
     upcoming = sorted(
         (
             b
@@ -193,23 +236,183 @@ def my_bookings(request):
     )
 
 
+@login_required
+@require_POST
+def cancel_payment(request):
+    """The customer gives up a pending payment: holds and cart are released."""
+    payment = _payment_for_owner(request, request.POST.get("order", ""))
+    try:
+        services.cancel_pending_payment(payment=payment, user=request.user)
+    except services.CheckoutError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(
+            request,
+            _(
+                "The payment was cancelled and your cart is unlocked. If PhonePe "
+                "took the money after all, we will email you: you get the booking "
+                "or a full refund."
+            ),
+        )
+    return redirect(payment.get_absolute_url())
+
+
+def _own_booking(request, book_id):
+    return get_object_or_404(
+        Booking.objects.select_related("payment", "assigned_priest", "user"),
+        book_id=book_id,
+        user=request.user,
+    )
+
+
 @never_cache
 @login_required
 @require_GET
 def booking_detail(request, book_id):
-    booking = get_object_or_404(
-        Booking.objects.select_related("payment", "assigned_priest"),
-        book_id=book_id,
-        user=request.user,
-    )
+    booking = _own_booking(request, book_id)
+    refunds = list(booking.payment.refunds.all())
     return render(
         request,
         "checkout/booking_detail.html",
         {
             "booking": booking,
             "items": list(booking.items.all()),
-            "refunds": list(booking.payment.refunds.all()),
+            "refunds": refunds,
+            **_after_booking_context(booking, refunds),
         },
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def booking_invoice(request, book_id):
+    """The booking's tax invoice as a PDF (its owner only; 404 for anyone else)."""
+    booking = _own_booking(request, book_id)
+    invoice = invoices.issue_invoice(booking=booking)
+    response = HttpResponse(
+        invoices.render_pdf(invoice), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{invoices.filename(invoice)}"'
+    )
+    return response
+
+
+@never_cache
+@login_required
+@require_GET
+def booking_calendar(request, book_id):
+    """The booking's pujas as an .ics file for the customer's calendar."""
+    booking = _own_booking(request, book_id)
+    response = HttpResponse(
+        calendar.booking_ics(booking), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="okpuja-{booking.book_id}.ics"'
+    )
+    return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request, book_id):
+    """Show what cancelling refunds under the policy; POST cancels."""
+    booking = _own_booking(request, book_id)
+    quote = selfservice.cancel_quote(booking)
+    if request.method == "POST":
+        try:
+            _booking, refund = selfservice.cancel_by_customer(
+                booking=booking, user=request.user
+            )
+        except services.CheckoutError as exc:
+            messages.error(request, exc.message)
+        else:
+            if refund is not None:
+                messages.success(
+                    request,
+                    _("Your booking is cancelled. A refund of %(amount)s has started.")
+                    % {"amount": format_rupees(refund.amount_paise)},
+                )
+            else:
+                messages.success(request, _("Your booking is cancelled."))
+        return redirect(booking.get_absolute_url())
+    return render(
+        request,
+        "checkout/booking_cancel.html",
+        {
+            "booking": booking,
+            "items": list(booking.items.all()),
+            "quote": quote,
+            "bands": settings.CANCEL_REFUND_BANDS,
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_reschedule(request, book_id):
+    """Pick another date and free slot for one puja of the booking; POST moves it."""
+    booking = _own_booking(request, book_id)
+    items = list(booking.items.select_related("slot"))
+    item_id = request.POST.get("item") or request.GET.get("item") or ""
+    item = next((i for i in items if str(i.pk) == item_id), items[0])
+    error = None
+    if request.method == "POST":
+        form = ChangeCartItemForm(request.POST)
+        if form.is_valid():
+            try:
+                selfservice.reschedule(
+                    booking=booking,
+                    user=request.user,
+                    item_id=item.pk,
+                    date=form.cleaned_data["date"],
+                    slot=form.cleaned_data["slot"],
+                )
+            except services.CheckoutError as exc:
+                error = exc.message
+            else:
+                messages.success(
+                    request,
+                    _("%(puja)s is moved to %(date)s, %(slot)s.")
+                    % {
+                        "puja": item.service_title,
+                        "date": form.cleaned_data["date"].strftime("%d %b %Y"),
+                        "slot": form.cleaned_data["slot"].display,
+                    },
+                )
+                return redirect(booking.get_absolute_url())
+        else:
+            error = next(iter(form.errors.values()))[0]
+    date_text = request.POST.get("date") or request.GET.get("date") or ""
+    availability = []
+    if date_text:
+        form = DateForm({"date": date_text})
+        if form.is_valid() and form.cleaned_data["date"]:
+            try:
+                storefront_services.validate_booking_date(form.cleaned_data["date"])
+                availability = slot_availability(date=form.cleaned_data["date"])
+            except StorefrontError as exc:
+                error = error or exc.message
+    first, last = storefront_services.bookable_date_range()
+    return render(
+        request,
+        "checkout/booking_reschedule.html",
+        {
+            "booking": booking,
+            "items": items,
+            "item": item,
+            "allowed": selfservice.can_reschedule(booking),
+            "date_text": date_text,
+            "availability": availability,
+            "min_date": first,
+            "max_date": last,
+            "error": error,
+            "hours": settings.RESCHEDULE_MIN_HOURS,
+        },
+        status=400 if error and request.method == "POST" else 200,
     )
 
 

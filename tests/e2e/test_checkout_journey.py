@@ -64,6 +64,15 @@ def add_to_cart(page, base_url, service):
     expect(page.locator("#slots input[name=slot]").first).to_be_checked()
     page.get_by_role("button", name="Add to cart").click()
     expect(page.locator("#cart-badge")).to_have_text(re.compile("1"))
+    fill_sankalp(page, base_url)
+
+
+def fill_sankalp(page, base_url, names="Asha Sharma, Ravi Sharma"):
+    """Give the cart's first line the names the priest needs for the sankalp."""
+    page.goto(f"{base_url}/cart/")
+    page.get_by_label(re.compile("^Names")).first.fill(names)
+    page.get_by_role("button", name="Save sankalp").first.click()
+    expect(page.get_by_text("The sankalp details were saved.")).to_be_visible()
 
 
 def sign_up_and_add_address(page, base_url):
@@ -103,7 +112,7 @@ def test_customer_books_and_pays(page, journey):
     shot(page, "confirming")
     book_id = page.get_by_test_id("book-id")
     expect(book_id).to_have_text(re.compile(r"^BK-[A-Z0-9]{8}$"), timeout=20_000)
-    expect(page.get_by_test_id("booking-status")).to_have_text("CONFIRMED")
+    expect(page.get_by_test_id("booking-status")).to_have_text("Confirmed")
     shot(page, "confirmed")
     booking = Booking.objects.get()
     assert book_id.inner_text() == booking.book_id
@@ -129,7 +138,7 @@ def test_decline_then_try_again_and_pay(page, journey):
     page.get_by_test_id("pay-button").click()
     page.get_by_test_id("pay-card").click()
     expect(page.get_by_test_id("booking-status")).to_have_text(
-        "CONFIRMED", timeout=20_000
+        "Confirmed", timeout=20_000
     )
     assert Payment.objects.filter(status=Payment.Status.FAILED).count() == 1
     assert Booking.objects.count() == 1
