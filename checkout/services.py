@@ -536,7 +536,8 @@ def cancel_pending_payment(*, payment: Payment, user) -> Payment:
     if payment.user_id != user.pk:
         raise CheckoutError(_("This payment is not yours."))
     try:
-        payment = sync(payment=payment, source="customer").payment
+        with phonepe.time_budget(settings.PHONEPE_REQUEST_BUDGET_SECONDS):
+            payment = sync(payment=payment, source="customer").payment
     except phonepe.PhonePeError:
         pass  # PhonePe unreachable: cancel here; the reconciler keeps asking.
     with transaction.atomic():

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checkout', '0006_payment_promo_reservation'),
+        ('checkout', '0007_webhook_deferred'),
     ]
 
     operations = [
