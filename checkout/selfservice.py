@@ -43,6 +43,21 @@ def booking_starts_at(booking: Booking) -> datetime.datetime:
     return min(item_starts_at(item) for item in booking_items(booking))
 
 
+def sankalp_text(sankalp: dict) -> str:
+    """Return a line's sankalp details as one line of text (staff pages)."""
+    sankalp = sankalp or {}
+    parts = [sankalp.get("names", "")]
+    for key, label in (
+        ("gotra", _("gotra")),
+        ("nakshatra", _("nakshatra / rashi")),
+        ("occasion", _("occasion")),
+        ("notes", _("notes")),
+    ):
+        if sankalp.get(key):
+            parts.append(f"{label}: {sankalp[key]}")
+    return "; ".join(part for part in parts if part) or "—"
+
+
 # Status and timeline ----------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from checkout.admin.filters import (
 from checkout.errors import CheckoutError
 from checkout.models import AuditEntry, Booking, BookingItem, Refund
 from checkout.selectors import OPEN_BOOKING_STATES
+from checkout.selfservice import sankalp_text
 from checkout.states import REFUND_OPEN_STATES
 from storefront.india import format_mobile, format_rupees
 
@@ -45,6 +46,7 @@ class BookingItemInline(admin.TabularInline):
         "slot_label",
         "priest_count",
         "price",
+        "sankalp_details",
     )
     readonly_fields = fields
 
@@ -60,6 +62,10 @@ class BookingItemInline(admin.TabularInline):
     @admin.display(description=_("price"))
     def price(self, item):
         return format_rupees(item.price_paise)
+
+    @admin.display(description=_("sankalp"))
+    def sankalp_details(self, item):
+        return sankalp_text(item.sankalp)
 
 
 class BookingAdmin(BookingPagesMixin, admin.ModelAdmin):

@@ -161,3 +161,14 @@ def test_signup_that_fails_validation_keeps_next(client):
     )
     assert response.status_code == 200
     assert b'name="next" value="/confirmbooking/?order=OKP-1"' in response.content
+
+
+def test_admin_booking_page_shows_the_sankalp(phonepe, admin_client):
+    user, cart = _cart(kind=Service.Kind.ONLINE)
+    payment = services.start_payment(cart=cart, user=user, contact_phone="9876543210")
+    phonepe.settle(payment.merchant_order_id, "pay_upi")
+    services.sync(payment=payment, source="test")
+    booking = Booking.objects.get()
+    page = admin_client.get(f"/admin/checkout/booking/{booking.pk}/change/")
+    assert page.status_code == 200
+    assert "Asha Sharma, Ravi Sharma; gotra: Kashyap" in page.content.decode()
