@@ -209,17 +209,28 @@ CHECKOUT_GATEWAY_CHECK_MIN_SECONDS = env_int("CHECKOUT_GATEWAY_CHECK_MIN_SECONDS
 # A payment pending this long gets "Return to PhonePe" / "Cancel this payment".
 CHECKOUT_PENDING_HELP_SECONDS = env_int("CHECKOUT_PENDING_HELP_SECONDS", 30)
 
+
 # Self-service cancel and reschedule. CANCEL_REFUND_BANDS: "hours:percent"
 # pairs, most generous first: cancelling at least `hours` before the puja
 # refunds `percent` of what was paid; later than the last band refunds nothing.
-CANCEL_REFUND_BANDS = [
-    (int(hours), int(percent))
-    for hours, percent in (
-        band.split(":")
-        for band in env("CANCEL_REFUND_BANDS", "48:100,24:50").split(",")
-        if band.strip()
-    )
-]
+def _refund_bands(text):
+    try:
+        bands = [
+            (int(hours), int(percent))
+            for hours, percent in (
+                band.split(":") for band in text.split(",") if band.strip()
+            )
+        ]
+    except ValueError:
+        raise ImproperlyConfigured(
+            'CANCEL_REFUND_BANDS must look like "48:100,24:50" (hours:percent).'
+        ) from None
+    if any(not 0 <= percent <= 100 or hours < 0 for hours, percent in bands):
+        raise ImproperlyConfigured("CANCEL_REFUND_BANDS: percents 0-100, hours >= 0.")
+    return sorted(bands, reverse=True)
+
+
+CANCEL_REFUND_BANDS = _refund_bands(env("CANCEL_REFUND_BANDS", "48:100,24:50"))
 RESCHEDULE_MIN_HOURS = env_int("RESCHEDULE_MIN_HOURS", 24)
 
 # The seller on tax invoices.
