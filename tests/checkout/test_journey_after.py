@@ -15,7 +15,7 @@ from checkout.models import AuditEntry, Booking, Invoice, Payment, Refund, SlotH
 from checkout.roles import PRIESTS, ensure_staff_groups
 from storefront.models import Cart
 from tests import factories
-from tests.checkout.conftest import Shop
+from tests.fixtures import Shop
 
 pytestmark = pytest.mark.django_db
 IST = ZoneInfo("Asia/Kolkata")

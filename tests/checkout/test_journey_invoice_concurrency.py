@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from checkout import invoices, services
 from checkout.models import Booking, Invoice, InvoiceCounter
-from tests.checkout.conftest import Shop
+from tests.fixtures import Shop
 from tests.checkout.test_concurrency import run_concurrently
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
