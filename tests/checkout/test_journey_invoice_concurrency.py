@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from checkout import invoices, services
 from checkout.models import Booking, Invoice, InvoiceCounter
-from tests.fixtures import Shop
 from tests.checkout.test_concurrency import run_concurrently
+from tests.fixtures import Shop
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
