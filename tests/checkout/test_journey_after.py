@@ -229,6 +229,8 @@ def test_self_cancel_refunds_what_the_policy_band_gives(
         assert refunds == [] and at_phonepe == []
         assert "Cancelled · no refund" in detail
     assert "text-bg-success" not in detail and ">Paid<" not in detail
+    listing = client.get("/bookings/").content.decode()
+    assert ("refund ₹" if percent else "Cancelled · no refund") in listing
 
 
 def test_cancel_after_the_puja_started_is_refused(phonepe, client):

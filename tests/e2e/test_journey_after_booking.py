@@ -236,6 +236,10 @@ def test_self_cancel_in_each_policy_band(
             expect(status).to_have_text("Cancelled · no refund")
         expect(status).not_to_have_class(re.compile("text-bg-success"))
         screenshot(f"journey-cancelled-{band}")
+        if band == "half":
+            page.get_by_role("link", name="My bookings").first.click()
+            expect(page.get_by_text(booking.book_id)).to_be_visible()
+            screenshot("journey-my-bookings-cancelled")
     at_phonepe = shop["sandbox"].order(booking.payment.merchant_order_id)["refunds"]
     assert [r["amount"] for r in at_phonepe] == ([expected] if percent else [])
     assert [r.amount_paise for r in Refund.objects.all()] == (
