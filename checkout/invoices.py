@@ -68,7 +68,9 @@ def amount_in_words(paise: int) -> str:
 
     def words(number):
         text = num2words(number, lang="en_IN").replace(",", "").replace("-", " ")
-        return " ".join(word.capitalize() for word in text.split())
+        return " ".join(
+            word if word == "and" else word.capitalize() for word in text.split()
+        )
 
     text = f"Rupees {words(rupees)}"
     if rest:

@@ -163,7 +163,7 @@ def test_amount_in_words_and_tax_split(settings):
     assert invoices.amount_in_words(210000) == "Rupees Two Thousand One Hundred Only"
     assert invoices.amount_in_words(12345678_50) == (
         "Rupees One Crore Twenty Three Lakh Forty Five Thousand Six Hundred "
-        "And Seventy Eight and Fifty Paise Only"
+        "and Seventy Eight and Fifty Paise Only"
     )
     booking = Booking(total_paise=118000, address={"state": "Maharashtra"})
     settings.INVOICE_TAX_PERCENT = 18
