@@ -172,3 +172,13 @@ def test_admin_booking_page_shows_the_sankalp(phonepe, admin_client):
     page = admin_client.get(f"/admin/checkout/booking/{booking.pk}/change/")
     assert page.status_code == 200
     assert "Asha Sharma, Ravi Sharma; gotra: Kashyap" in page.content.decode()
+
+
+def test_demo_temple_pujas_name_their_temple(db):
+    from django.core.management import call_command
+
+    call_command("load_demo_data")
+    temples = Service.objects.filter(kind=Service.Kind.TEMPLE)
+    assert temples.exists()
+    assert all("Temple" in service.venue for service in temples)
+    assert not Service.objects.exclude(kind=Service.Kind.TEMPLE).exclude(venue="")

@@ -59,6 +59,9 @@ CATEGORIES = [
     ("samskara", "Samskaras", "Life-event ceremonies: naamkaran, mundan, upanayan."),
 ]
 
+# Where the demo's temple pujas happen (shown at checkout instead of an address).
+DEMO_TEMPLE = "Sri Ganapathi Temple, 4th Block, Jayanagar, Bengaluru 560011"
+
 # slug, category, title, kind, minutes, motif, summary, description, included
 SERVICES = [
     (
@@ -502,6 +505,7 @@ class Command(BaseCommand):
                     "category": categories[cat],
                     "title": title,
                     "kind": kind,
+                    "venue": DEMO_TEMPLE if kind == Service.Kind.TEMPLE else "",
                     "duration_minutes": minutes,
                     "image": f"img/services/{motif}.svg",
                     "summary": summary,
