@@ -800,11 +800,6 @@ class Run:
 
         url = urllib.parse.urlsplit(self.args.database_url)
         name = url.path.lstrip("/")
-        if "chaos" not in name and not self.args.force_database:
-            raise SystemExit(
-                f"Refusing to recreate database {name!r}: its name must contain 'chaos' "
-                "(or pass --force-database)."
-            )
         connection = psycopg2.connect(
             host=url.hostname or "127.0.0.1",
             port=url.port or 5432,
@@ -917,15 +912,26 @@ class Run:
             "reorder",
         ]
         statuses = ["normal"] * 6 + ["hang", "error", "hang", "error"]
+        n = self.args.customers
+
+        def deck(values):
+            # Exact proportions, combined at random (seeded).
+            cards = (values * (n // len(values) + 1))[:n]
+            rng.shuffle(cards)
+            return cards
+
+        decisions, webhooks, statuses = deck(decisions), deck(webhooks), deck(statuses)
         plans = []
-        for index in range(self.args.customers):
+        for index in range(n):
+            report_amount = index % 17 == 5
             plans.append(
                 {
                     "rng": random.Random(rng.random()),
-                    "decision": decisions[index % len(decisions)],
-                    "webhook": webhooks[(index * 3) % len(webhooks)],
-                    "status_api": statuses[(index * 7) % len(statuses)],
-                    "report_amount": index % 17 == 5,
+                    # PhonePe reports another amount for a few payers: the refund path.
+                    "decision": "pay_card" if report_amount else decisions[index],
+                    "webhook": webhooks[index],
+                    "status_api": statuses[index],
+                    "report_amount": report_amount,
                     "double_click": index % 4 == 1,
                     "shared_account": index % 20 == 7,
                     "retry_after_decline": index % 3 == 0,
@@ -980,7 +986,7 @@ class Run:
         ):
             # Ten deliveries of this order land in ~1 s: kill mid-webhook.
             self.controller.kill_wanted.clear()
-            self.controller.after(1.1, lambda: in_thread(self.kill_app), "kill app")
+            self.controller.after(1.2, lambda: in_thread(self.kill_app), "kill app")
 
     def expire_if_pending(self, order):
         state = self.sandbox.control("GET", f"orders/{order}")["state"]
@@ -1048,11 +1054,11 @@ class Run:
         )
         c.at(phase_start + 0.25 * duration, want_kill, "kill 1")
         c.at(
-            phase_start + 0.42 * duration,
+            phase_start + 0.4 * duration,
             lambda: in_thread(stop_sandbox),
             "sandbox outage",
         )
-        c.at(phase_start + 0.62 * duration, want_kill, "kill 2")
+        c.at(phase_start + 0.55 * duration, want_kill, "kill 2")
 
     # -- customers ---------------------------------------------------------------------
 
@@ -1062,7 +1068,7 @@ class Run:
         self.customer_deadline = time.monotonic() + self.args.duration
         self.schedule_chaos(phase_start)
         self.controller.start()
-        ramp = self.args.duration * 0.45
+        ramp = self.args.duration * 0.5
         customers = [Customer(i, self, plan) for i, plan in enumerate(plans)]
         threads = []
         for i, customer in enumerate(customers):
@@ -1347,6 +1353,10 @@ class Run:
             ).count(),
             "payment rows left by a killed Pay, failed by the reconciler": killed_pay_rows,
             "inbox deliveries": sum(inbox.values()),
+            # Left "received" by a killed process and closed by the reconciler.
+            "inbox rows closed >= 2 min after arrival": WebhookDelivery.objects.filter(
+                processed_at__gte=F("received_at") + datetime.timedelta(minutes=2)
+            ).count(),
             "inbox outcomes": inbox,
             "max deliveries for one order": WebhookDelivery.objects.exclude(
                 merchant_order_id=""
@@ -1476,7 +1486,9 @@ class Run:
             f"{self.facts['sandbox webhook attempts']} (no answer: "
             f"{self.facts['sandbox webhook attempts timed out/failed']}) / "
             f"{self.facts['inbox deliveries']} / {self.facts['max deliveries for one order']} |",
-            f"| inbox outcomes | {self.facts['inbox outcomes']} |",
+            f"| inbox outcomes | {self.facts['inbox outcomes']}; closed >= 2 min after "
+            f"arrival (left by a killed process): "
+            f"{self.facts['inbox rows closed >= 2 min after arrival']} |",
             f"| Pay attempts that never reached PhonePe (no row, audited) | "
             f"{self.facts['Pay attempts that never reached PhonePe (audited, no row)']} |",
             f"| PhonePe orders with no payment row | "
@@ -1535,6 +1547,15 @@ class Run:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def chaos_database_url(url):
+    """The same server and credentials, a database whose name says 'chaos'."""
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/") or "okpuja"
+    if "chaos" not in name:
+        name += "_chaos"
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=50)
@@ -1551,21 +1572,26 @@ def main():
     parser.add_argument("--status-fault-seconds", type=float, default=40)
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument(
-        "--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        "--database-url",
+        default=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        help="PostgreSQL server and credentials; the database is recreated, so a "
+        "name without 'chaos' gets '_chaos' appended (never drops your database)",
     )
-    parser.add_argument("--force-database", action="store_true")
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         parser.error("the chaos run needs PostgreSQL (DATABASE_URL=postgres://...)")
+    args.database_url = chaos_database_url(args.database_url)
 
     run = Run(args)
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt
 
+    # Also SIGINT: a shell without job control starts us with SIGINT ignored.
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     try:
         run.environment()
         run.start_everything()
