@@ -873,10 +873,14 @@ class Run:
         self.proxy.start()
         catalog = requests.get(self.site_url + "/", timeout=30).text
         slugs = list(dict.fromkeys(re.findall(r'href="/pujas/([\w-]+)/"', catalog)))
-        # A few pujas and two dates, so customers compete for the same slots.
+        # A few pujas on few dates: customers compete for the same slots (one
+        # date holds ~27 priests, fewer than 50 customers want).
         self.service_slugs = slugs[:3]
         today = datetime.datetime.now(IST).date()
-        self.dates = [(today + datetime.timedelta(days=d)).isoformat() for d in (2, 3)]
+        self.dates = [
+            (today + datetime.timedelta(days=2 + d)).isoformat()
+            for d in range(self.args.dates)
+        ]
         print(
             f"Up: proxy {self.site_url} -> gunicorn {self.app_ports}, sandbox "
             f"{self.sandbox.root}, pujas {self.service_slugs}, dates {self.dates}",
@@ -1448,7 +1452,7 @@ class Run:
             f"load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on {os.cpu_count()} cores",
             "",
             f"`bench/chaos.py --customers {self.args.customers} --duration {self.args.duration:g} "
-            f"--seed {self.args.seed}`: PostgreSQL, 2 gunicorn processes × 2 gthread workers × "
+            f"--seed {self.args.seed} --dates {self.args.dates}`: PostgreSQL, 2 gunicorn processes × 2 gthread workers × "
             f"{self.args.threads} threads behind a round-robin proxy, the reconciler every 2 s, "
             f"Python {platform.python_version()}. Customer phase {self.phase_seconds:.0f} s, "
             f"settling {self.settle_seconds:.0f} s.",
@@ -1571,6 +1575,9 @@ def main():
     parser.add_argument("--restart-after", type=float, default=3)
     parser.add_argument("--status-fault-seconds", type=float, default=40)
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument(
+        "--dates", type=int, default=1, help="booking dates customers choose from"
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
