@@ -411,6 +411,7 @@ ADDRESS_RE = re.compile(r'name="address" form="pay-form" value="(\d+)"')
 STATE_RE = re.compile(r'id="booking-status"[^>]*data-state="(\w+)"', re.S)
 ORDER_RE = re.compile(r'data-testid="merchant-order-id">([^<]+)<')
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+SANKALP_RE = re.compile(r'action="/cart/items/(\d+)/sankalp/"')
 
 
 class Customer:
@@ -587,9 +588,22 @@ class Customer:
             raise GiveUp("no address on checkout page")
         return page
 
+    def fill_sankalp(self):
+        """Give each cart line the names for its sankalp (required at Pay)."""
+        cart = self.get("/cart/").text
+        for item in dict.fromkeys(SANKALP_RE.findall(cart)):
+            response = self.post_form(
+                f"/cart/items/{item}/sankalp/",
+                {"names": f"Chaos Customer{self.index}", "gotra": "Kashyap"},
+                referer_page=cart,
+            )
+            if response.status_code != 302:
+                raise GiveUp(f"sankalp answered {response.status_code}")
+
     def press_pay(self):
         """Press Pay (twice at once for double-clickers); return PhonePe's page URL."""
         for _attempt in range(8):
+            self.fill_sankalp()
             page = self.ensure_address()
             if "Your cart is empty" in page or 'data-testid="pay-button"' not in page:
                 raise GiveUp("cart_gone")
@@ -871,7 +885,7 @@ class Run:
         )
         self.proxy = Proxy(self.proxy_port, self.app_ports)
         self.proxy.start()
-        catalog = requests.get(self.site_url + "/", timeout=30).text
+        catalog = requests.get(self.site_url + "/?kind=home", timeout=30).text
         slugs = list(dict.fromkeys(re.findall(r'href="/pujas/([\w-]+)/"', catalog)))
         # A few pujas on few dates: customers compete for the same slots (one
         # date holds ~27 priests, fewer than 50 customers want).
