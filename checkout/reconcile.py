@@ -126,7 +126,11 @@ def close_stuck_deliveries(*, now, limit=100) -> list:
     # is when that answer went out, so a reconciler's claim moves it forward.
     deferred = Q(outcome=Outcome.DEFERRED, processed_at__lte=now)
     waiting = WebhookDelivery.objects.filter(left | deferred).order_by("received_at")
+    unreachable = set()  # orders/refunds PhonePe did not answer about this pass
     for delivery in waiting[:limit]:
+        key = delivery.merchant_order_id or delivery.merchant_refund_id or delivery.pk
+        if key in unreachable:
+            continue  # its duplicates wait for the next pass, not for PhonePe
         # Claimed by one reconciler at a time (a conditional UPDATE).
         claimed = (
             WebhookDelivery.objects.filter(pk=delivery.pk)
@@ -137,7 +141,12 @@ def close_stuck_deliveries(*, now, limit=100) -> list:
         if not claimed:
             continue
         if delivery.authenticated:
-            webhooks.process_webhook_delivery(delivery=delivery, source="reconciler")
+            # Each delivery gets the request budget: a hanging PhonePe must not
+            # hold the reconciler's pass (the payment has its own schedule).
+            with phonepe.time_budget(settings.PHONEPE_REQUEST_BUDGET_SECONDS):
+                webhooks.process_webhook_delivery(
+                    delivery=delivery, source="reconciler", keep_waiting=True
+                )
         else:
             webhooks.finish_delivery(
                 delivery,
@@ -146,5 +155,7 @@ def close_stuck_deliveries(*, now, limit=100) -> list:
                 "Interrupted before its Authorization was checked; PhonePe retries it.",
             )
         delivery.refresh_from_db(fields=["outcome"])
+        if delivery.outcome == WebhookDelivery.Outcome.DEFERRED:
+            unreachable.add(key)
         outcomes.append(delivery.outcome)
     return outcomes

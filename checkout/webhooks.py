@@ -50,9 +50,15 @@ def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
 
 
 def process_webhook_delivery(
-    *, delivery: WebhookDelivery, source="webhook"
+    *, delivery: WebhookDelivery, source="webhook", keep_waiting=False
 ) -> WebhookResult:
-    """Process a stored, authenticated delivery. Safe to run again (replay)."""
+    """Process a stored, authenticated delivery. Safe to run again (replay).
+
+    ``keep_waiting`` is for the reconciler finishing a delivery PhonePe was
+    already answered for: when PhonePe cannot be asked, the delivery stays
+    deferred (its recorded answer unchanged) for a later pass, instead of
+    being recorded as a 503 that PhonePe never got.
+    """
     if not delivery.authenticated:
         return finish_delivery(
             delivery,
@@ -108,19 +114,23 @@ def process_webhook_delivery(
             200,
             f"Payment {payment.status} {payment.resolution}".strip(),
         )
-    except phonepe.PhonePeBudgetExhausted as exc:
+    except phonepe.PhonePeError as exc:
+        if not keep_waiting and not isinstance(exc, phonepe.PhonePeBudgetExhausted):
+            return finish_delivery(
+                delivery,
+                WebhookDelivery.Outcome.RETRY,
+                503,
+                f"PhonePe unreachable: {exc}",
+            )
         # Stored and authenticated: accepted. The reconciler settles it on its
         # next pass (the payment is also on its own schedule), so PhonePe need
         # not send it again.
         return finish_delivery(
             delivery,
             WebhookDelivery.Outcome.DEFERRED,
-            200,
-            f"Accepted; PhonePe's status API is slow, settling in the background ({exc}).",
-        )
-    except phonepe.PhonePeError as exc:
-        return finish_delivery(
-            delivery, WebhookDelivery.Outcome.RETRY, 503, f"PhonePe unreachable: {exc}"
+            delivery.http_status if keep_waiting else 200,
+            f"Accepted; PhonePe did not answer in time, settling in the background "
+            f"({exc}).",
         )
 
 

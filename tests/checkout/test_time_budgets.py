@@ -13,6 +13,7 @@ import pytest
 import requests
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from checkout import phonepe as gateway
 from checkout import reconcile
@@ -177,3 +178,52 @@ def test_one_customers_hanging_poll_does_not_delay_anothers(
     assert times[hanging.pk][0] == 200
     assert times[hanging.pk][1] < budgets.PHONEPE_REQUEST_BUDGET_SECONDS + SLACK
     assert Booking.objects.get().payment == fast
+
+
+def test_a_deferred_delivery_stays_deferred_while_phonepe_is_still_down(
+    phonepe, client, budgets
+):
+    """Found by the chaos run: it was closed as a 503 PhonePe never got."""
+    payment = Shop().start()
+    phonepe.settle(payment.merchant_order_id, "pay_upi")
+    body = delivered_body(
+        phonepe, payment.merchant_order_id, "checkout.order.completed"
+    )
+    phonepe.set_faults(status_api="error")
+    assert post_webhook(client, body).status_code == 200
+
+    reconcile.close_stuck_deliveries(now=timezone.now())
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.outcome, delivery.http_status) == ("deferred", 200)
+    phonepe.clear_faults()
+    reconcile.close_stuck_deliveries(now=timezone.now())
+    delivery.refresh_from_db()
+    assert (delivery.outcome, delivery.http_status) == ("processed", 200)
+    assert Booking.objects.get().payment == payment
+
+
+def test_duplicates_of_a_hanging_order_do_not_hold_the_reconciler(
+    phonepe, client, budgets
+):
+    """Found by the chaos run: each duplicate waited for PhonePe in turn."""
+    payment = Shop().start()
+    phonepe.settle(payment.merchant_order_id, "pay_upi")
+    body = delivered_body(
+        phonepe, payment.merchant_order_id, "checkout.order.completed"
+    )
+    phonepe.set_faults(
+        order=payment.merchant_order_id, status_api="hang", hang_seconds=10
+    )
+    for _ in range(4):
+        assert post_webhook(client, body).status_code == 200
+    calls = phonepe.stats()["calls"]["status"]
+
+    outcomes, elapsed = timed(
+        lambda: reconcile.close_stuck_deliveries(now=timezone.now())
+    )
+
+    assert outcomes == ["deferred"]  # one tried; its duplicates wait
+    assert elapsed < budgets.PHONEPE_REQUEST_BUDGET_SECONDS + SLACK
+    assert phonepe.stats()["calls"]["status"] - calls <= 1
+    assert WebhookDelivery.objects.filter(outcome="deferred").count() == 4
