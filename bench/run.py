@@ -1,166 +1,574 @@
-"""Benchmark the storefront's hot pages under gunicorn on loopback.
+"""Benchmark OkPuja's hot pages as ratios to a bare Django view, in one run.
 
-Creates a throw-away SQLite database with the demo data, starts gunicorn on a
-free loopback port, sends a bounded number of requests from a thread pool to
-each page and appends the results (requests/s, p50/p95/p99 latency) to
-bench/results.md. Only 127.0.0.1 is ever contacted.
+Starts, on loopback only: the PhonePe sandbox, OkPuja under gunicorn
+(gunicorn.conf.py, DEBUG off) and the bare project in ``bench/bare`` under the
+same gunicorn configuration and database. Then, in rounds, it loads each page
+for a few seconds with the same number of keep-alive connections and reports
+requests/s and latency, and each page's rate as a ratio to the bare view's
+rate in the same round (the median over rounds). The machine's contention
+(CPU steal, other processes' CPU, load average) is recorded next to the
+numbers, so a noisy run shows. Then it sends webhooks that book (sequentially
+and 10 at a time) and reports their server time excluding the PhonePe status
+call (from a bench-only ``Server-Timing`` header, see bench/settings.py).
 
-    make bench                     # or: .venv/bin/python bench/run.py --requests 400
+The database is ``DATABASE_URL`` when set (PostgreSQL: use a database of its
+own, demo data and bench customers are added to it), else a throw-away SQLite
+file. Results are appended to bench/results.md with the date and commit.
+
+    make bench
+    .venv/bin/python bench/run.py --seconds 3 --rounds 3 --concurrency 8
 """
 
 import argparse
-import concurrent.futures
 import datetime
+import http.client
+import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.md"
+sys.path.insert(0, str(ROOT))
+
+from tests.sandbox_process import SandboxProcess, free_port  # noqa: E402
+
+WEBHOOK_PATH = "/api/payments/webhook/phonepe/"
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# Machine contention -------------------------------------------------------------
 
 
-def measure(url, *, total, concurrency):
-    session = requests.Session()
-    session.get(url, timeout=10)  # warm up
-
-    def one(_):
-        started = time.perf_counter()
-        response = session.get(url, timeout=10)
-        elapsed = time.perf_counter() - started
-        return response.status_code, elapsed
-
-    started = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(one, range(total)))
-    wall = time.perf_counter() - started
-    latencies = sorted(elapsed for _status, elapsed in results)
-    errors = sum(1 for status, _elapsed in results if status != 200)
-
-    def pct(p):
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
-
-    return {
-        "rps": total / wall,
-        "p50": statistics.median(latencies) * 1000,
-        "p95": pct(0.95),
-        "p99": pct(0.99),
-        "errors": errors,
-    }
+def _cpu_times():
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
+    busy = user + nice + system + irq + softirq
+    return {"busy": busy, "idle": idle + iowait, "steal": steal}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+def _process_jiffies():
+    """{pid: (ppid, utime + stime)} for every process we may read."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        rest = text.rsplit(")", 1)[1].split()
+        found[int(entry)] = (int(rest[1]), int(rest[11]) + int(rest[12]))
+    return found
 
-    tmp = tempfile.mkdtemp(prefix="okpuja-bench-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "bench-only-secret-key",
-        "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-        "PYTHONPATH": str(ROOT),
-    }
-    python = sys.executable
-    for command in (
-        ["migrate", "--noinput"],
-        ["load_demo_data"],
-        ["collectstatic", "--noinput"],
-    ):
-        subprocess.run(
-            [python, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
+
+def _ours(processes):
+    ours = {os.getpid()}
+    grew = True
+    while grew:
+        grew = False
+        for pid, (ppid, _jiffies) in processes.items():
+            if ppid in ours and pid not in ours:
+                ours.add(pid)
+                grew = True
+    return ours
+
+
+class Contention:
+    """CPU steal and other processes' CPU between start() and stop()."""
+
+    def start(self):
+        self.cpu = _cpu_times()
+        self.processes = _process_jiffies()
+        return self
+
+    def stop(self):
+        cpu = _cpu_times()
+        processes = _process_jiffies()
+        ours = _ours(processes) | _ours(self.processes)
+        total = sum(cpu[k] - self.cpu[k] for k in cpu) or 1
+        others = sum(
+            jiffies - self.processes[pid][1]
+            for pid, (_ppid, jiffies) in processes.items()
+            if pid not in ours and pid in self.processes
         )
-    port = free_port()
-    server = subprocess.Popen(
+        cores = os.cpu_count() or 1
+        return {
+            "steal_pct": 100 * (cpu["steal"] - self.cpu["steal"]) / total,
+            "others_cores": cores * max(0, others) / total,
+            "busy_pct": 100 * (cpu["busy"] - self.cpu["busy"]) / total,
+            "loadavg": os.getloadavg()[0],
+        }
+
+
+# Load ----------------------------------------------------------------------------
+
+
+def load(port, path, *, seconds, concurrency, headers=None):
+    """GET ``path`` on keep-alive connections for ``seconds``; return the stats."""
+    latencies = []
+    errors = []
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def worker():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, bad = [], 0
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path, headers=headers or {})
+                response = connection.getresponse()
+                response.read()
+                ok = response.status in (200, 286)
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                ok = False
+            mine.append(time.perf_counter() - started)
+            bad += not ok
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors.append(bad)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / wall,
+        "p50": percentile(latencies, 0.50) * 1000,
+        "p99": percentile(latencies, 0.99) * 1000,
+        "errors": sum(errors),
+    }
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+def fetch(port, path, headers=None, method="GET", body=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response, data
+
+
+def wait_until_up(port, path):
+    for _ in range(300):
+        try:
+            response, _body = fetch(port, path)
+            if response.status < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not answer {path}")
+
+
+# Set-up ----------------------------------------------------------------------------
+
+
+def gunicorn(module, port, env, workers):
+    return subprocess.Popen(
         [
-            python,
+            sys.executable,
             "-m",
             "gunicorn",
             "-c",
             "gunicorn.conf.py",
-            "config.wsgi",
+            module,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            str(args.workers),
+            str(workers),
+            "--access-logfile",
+            "/dev/null",
             "--log-level",
             "warning",
         ],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
-        catalog = requests.get(base + "/", timeout=10).text
-        slug = catalog.split('href="/pujas/', 1)[1].split("/", 1)[0]
-        pages = {
-            "GET /healthz": "/healthz",
-            "GET / (catalog)": "/",
-            "GET /?q=puja&sort=price&page=2": "/?q=puja&sort=price&page=2",
-            f"GET /pujas/{slug}/": f"/pujas/{slug}/",
-        }
-        rows = []
-        for name, path in pages.items():
-            result = measure(
-                base + path, total=args.requests, concurrency=args.concurrency
-            )
-            rows.append((name, result))
-            print(
-                f"{name:40} {result['rps']:8.1f} req/s  p50 {result['p50']:6.1f} ms  "
-                f"p95 {result['p95']:6.1f} ms  errors {result['errors']}"
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
-    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+
+def prepare_data(sandbox, *, webhook_payments):
+    """Create (in this process, on the same database) what the pages need."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from importlib import import_module
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from checkout import services
+    from checkout.models import Payment
+    from storefront.models import Service
+    from tests import factories
+
+    tag = uuid.uuid4().hex[:8]
+    slot = factories.make_slot(capacity=10_000, label=f"bench-{tag}")
+    package = factories.make_package(price_paise=150100)
+    date = factories.booking_date(30)
+
+    def paying_customer(n):
+        user = factories.make_user(email=f"bench-{tag}-{n}@example.in")
+        address = factories.make_address(user=user)
+        cart = factories.make_cart(user=user, items=[(package, date, slot)])
+        payment = services.start_payment(cart=cart, user=user, address=address)
+        return user, payment
+
+    owner, paid = paying_customer("paid")
+    sandbox.settle(paid.merchant_order_id, "pay_upi")
+    services.sync_payment(payment=paid, source="bench")
+    assert Payment.objects.get(pk=paid.pk).status == Payment.Status.SUCCESS
+    # The pending payment belongs to the same customer: one session for both.
+    address = owner.addresses.first()
+    cart = factories.make_cart(user=owner, items=[(package, date, slot)])
+    pending = services.start_payment(cart=cart, user=owner, address=address)
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(owner.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
+    session.save()
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+    webhook_orders = []
+    for n in range(webhook_payments):
+        _user, payment = paying_customer(n)
+        sandbox.settle(payment.merchant_order_id, "pay_upi")
+        webhook_orders.append(payment.merchant_order_id)
+    service = Service.objects.filter(is_active=True).order_by("pk").first()
+    return {
+        "cookie": cookie,
+        "paid": paid.merchant_order_id,
+        "pending": pending.merchant_order_id,
+        "service_slug": service.slug,
+        "webhook_orders": webhook_orders,
+    }
+
+
+def webhook_body(sandbox, order):
+    for delivery in sandbox.webhooks(order):
+        body = delivery["body"]
+        if isinstance(body, str):
+            body = json.loads(body)
+        if body.get("event") == "checkout.order.completed":
+            return json.dumps(body).encode()
+    raise RuntimeError(f"the sandbox built no completed webhook for {order}")
+
+
+def send_webhooks(port, sandbox, orders, *, concurrency, auth):
+    """POST each order's completed webhook; return per-request timings (ms)."""
+    bodies = [webhook_body(sandbox, order) for order in orders]
+    timings = []
+    statuses = []
+    lock = threading.Lock()
+    queue = list(bodies)
+
+    def worker():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                body = queue.pop()
+            started = time.perf_counter()
+            connection.request(
+                "POST",
+                WEBHOOK_PATH,
+                body=body,
+                headers={"Content-Type": "application/json", "Authorization": auth},
+            )
+            response = connection.getresponse()
+            response.read()
+            client_ms = (time.perf_counter() - started) * 1000
+            parts = dict(
+                part.strip().split(";dur=")
+                for part in response.getheader("Server-Timing", "").split(",")
+                if ";dur=" in part
+            )
+            app = float(parts.get("app", "nan"))
+            gateway = float(parts.get("gateway", "nan"))
+            with lock:
+                statuses.append(response.status)
+                timings.append((client_ms, app, app - gateway))
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return timings, statuses
+
+
+# Main ------------------------------------------------------------------------------
+
+
+def git_commit():
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--seconds", type=float, default=3.0, help="per page, per round"
+    )
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--webhooks", type=int, default=100)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="okpuja-bench-")
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+    engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    port, bare_port = free_port(), free_port()
+    sandbox = SandboxProcess(webhook_url=None).start()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key",
+        "DATABASE_URL": database_url,
+        "PYTHONPATH": str(ROOT),
+        "PHONEPE_ENV": "LOCAL",
+        "PHONEPE_BASE_URL": sandbox.base_url,
+        "PHONEPE_OAUTH_URL": "",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "CHECKOUT_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    servers = []
+    try:
+        for command in (
+            ["migrate", "--noinput"],
+            ["load_demo_data"],
+            ["collectstatic", "--noinput"],
+        ):
+            subprocess.run(
+                [sys.executable, "manage.py", *command],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        data = prepare_data(sandbox, webhook_payments=args.webhooks * 2)
+        servers.append(gunicorn("config.wsgi", port, env, args.workers))
+        servers.append(
+            gunicorn(
+                "bench.bare.wsgi",
+                bare_port,
+                {**env, "DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
+                args.workers,
+            )
+        )
+        wait_until_up(port, "/livez")
+        wait_until_up(bare_port, f"/bare/{data['service_slug']}/")
+        rows = run_pages(args, port, bare_port, data)
+        webhook_rows = run_webhooks(args, port, sandbox, data)
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=20)
+        sandbox.stop()
+
+    report(args, engine, rows, webhook_rows)
+
+
+def run_pages(args, port, bare_port, data):
+    cookie = {"Cookie": data["cookie"]}
+    htmx = {"HX-Request": "true", **cookie}
+    pages = [
+        (
+            "bare Django view (one indexed read)",
+            bare_port,
+            f"/bare/{data['service_slug']}/",
+            {},
+        ),
+        ("catalog, anonymous", port, "/", {}),
+        ("catalog, signed in", port, "/", cookie),
+        ("service page, anonymous", port, f"/pujas/{data['service_slug']}/", {}),
+        ("confirm page (paid)", port, f"/confirmbooking/?order={data['paid']}", cookie),
+        ("status partial (paid)", port, f"/confirmbooking/?order={data['paid']}", htmx),
+        (
+            "status partial (pending)",
+            port,
+            f"/confirmbooking/?order={data['pending']}",
+            htmx,
+        ),
+    ]
+    for _name, page_port, path, headers in pages:  # warm up, and check each page
+        response, _body = fetch(page_port, path, headers)
+        if response.status not in (200, 286):
+            raise RuntimeError(f"{path} answered {response.status}")
+        load(page_port, path, seconds=0.5, concurrency=2, headers=headers)
+    results = {name: [] for name, *_ in pages}
+    contention = Contention().start()
+    for round_number in range(args.rounds):
+        for name, page_port, path, headers in pages:
+            result = load(
+                page_port,
+                path,
+                seconds=args.seconds,
+                concurrency=args.concurrency,
+                headers=headers,
+            )
+            results[name].append(result)
+            print(
+                f"round {round_number + 1} {name:38} {result['rps']:7.1f} req/s  "
+                f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
+                f"errors {result['errors']}",
+                flush=True,
+            )
+    machine = contention.stop()
+    bare = results[pages[0][0]]
+    rows = []
+    for name, *_ in pages:
+        runs = results[name]
+        ratios = [
+            run["rps"] / base["rps"] for run, base in zip(runs, bare, strict=True)
+        ]
+        rows.append(
+            {
+                "name": name,
+                "rps": statistics.median(r["rps"] for r in runs),
+                "p50": statistics.median(r["p50"] for r in runs),
+                "p99": statistics.median(r["p99"] for r in runs),
+                "errors": sum(r["errors"] for r in runs),
+                "ratio": statistics.median(ratios),
+                "ratio_range": (min(ratios), max(ratios)),
+            }
+        )
+    return {"pages": rows, "machine": machine}
+
+
+def run_webhooks(args, port, sandbox, data):
+    import hashlib
+
+    auth = hashlib.sha256(b"okpuja_webhook:okpuja12345").hexdigest()
+    orders = data["webhook_orders"]
+    contention = Contention().start()
+    sequential, seq_status = send_webhooks(
+        port, sandbox, orders[: args.webhooks], concurrency=1, auth=auth
+    )
+    concurrent, con_status = send_webhooks(
+        port, sandbox, orders[args.webhooks :], concurrency=10, auth=auth
+    )
+    machine = contention.stop()
+    from checkout.models import Booking, Payment
+
+    booked = Booking.objects.filter(payment__merchant_order_id__in=orders).count()
+    paid = Payment.objects.filter(
+        merchant_order_id__in=orders, status=Payment.Status.SUCCESS
+    ).count()
+    rows = []
+    for name, timings, statuses in (
+        (f"{len(sequential)} sequential", sequential, seq_status),
+        (f"{len(concurrent)} at 10 concurrent", concurrent, con_status),
+    ):
+        rows.append(
+            {
+                "name": name,
+                "client_p50": percentile([t[0] for t in timings], 0.5),
+                "client_p99": percentile([t[0] for t in timings], 0.99),
+                "server_p50": percentile([t[2] for t in timings], 0.5),
+                "server_p99": percentile([t[2] for t in timings], 0.99),
+                "with_gateway_p99": percentile([t[1] for t in timings], 0.99),
+                "errors": sum(1 for s in statuses if s != 200),
+            }
+        )
+        print(rows[-1], flush=True)
+    return {"rows": rows, "booked": booked, "paid": paid, "machine": machine}
+
+
+def report(args, engine, pages, webhooks):
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = pages["machine"]
     lines = [
-        f"\n## {stamp} — {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, gunicorn {args.workers} workers, SQLite, "
-        f"{args.requests} requests × {args.concurrency} concurrent\n",
-        "| page | req/s | p50 ms | p95 ms | p99 ms | errors |",
+        f"\n## {stamp}, commit {git_commit()}, {engine}\n",
+        f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; gunicorn.conf.py with {args.workers} workers; "
+        f"{args.rounds} rounds x {args.seconds:g} s per page, {args.concurrency} "
+        f"keep-alive connections. Contention while measuring pages: steal "
+        f"{machine['steal_pct']:.1f}%, other processes {machine['others_cores']:.2f} "
+        f"of {os.cpu_count()} cores, load average {machine['loadavg']:.1f}.\n",
+        "| page | req/s | x bare (min-max over rounds) | p50 ms | p99 ms | errors |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for name, r in rows:
+    for row in pages["pages"]:
+        low, high = row["ratio_range"]
         lines.append(
-            f"| {name} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} "
-            f"| {r['errors']} |"
+            f"| {row['name']} | {row['rps']:.0f} | {row['ratio']:.2f} "
+            f"({low:.2f}-{high:.2f}) | {row['p50']:.1f} | {row['p99']:.1f} "
+            f"| {row['errors']} |"
         )
-    if not RESULTS.exists():
-        RESULTS.write_text(
-            "# Benchmark results\n\nRecorded by `make bench` (bench/run.py). Loopback only; "
-            "numbers are for comparing changes on the same machine, not absolute capacity.\n"
+    wm = webhooks["machine"]
+    lines += [
+        "",
+        f"Webhooks that book ({webhooks['booked']} bookings for {webhooks['paid']} "
+        f"paid payments; contention: steal {wm['steal_pct']:.1f}%, other processes "
+        f"{wm['others_cores']:.2f} cores):\n",
+        "| webhooks | server p50 ms (excl. gateway) | server p99 ms (excl. gateway) "
+        "| server p99 ms (incl. gateway) | client p50 ms | client p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in webhooks["rows"]:
+        lines.append(
+            f"| {row['name']} | {row['server_p50']:.1f} | {row['server_p99']:.1f} "
+            f"| {row['with_gateway_p99']:.1f} | {row['client_p50']:.1f} "
+            f"| {row['client_p99']:.1f} | {row['errors']} |"
         )
-    with RESULTS.open("a") as handle:
-        handle.write("\n".join(lines) + "\n")
-    print(f"Recorded in {RESULTS.relative_to(ROOT)}")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if not args.no_record:
+        with RESULTS.open("a") as handle:
+            handle.write(text)
+        print(f"Recorded in {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
