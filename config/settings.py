@@ -82,6 +82,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML compressed for clients that accept it (CSRF tokens are masked per
+    # response, Django's BREACH mitigation).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,6 +172,30 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Caches. "default" is shared by every process (web, workers, reconcilers):
+# Redis when REDIS_URL is set, else the database (`manage.py createcachetable`).
+# "local" is per process, for entries whose key names their version, so they
+# never need invalidating (the catalog fragment, a settled status fragment).
+REDIS_URL = env("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "okpuja_cache",
+        }
+    ),
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "okpuja-local",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -6,8 +6,17 @@ availability in ``capacity``.
 """
 
 from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import get_language
 
-from storefront.models import Cart, CartItem, Category, Package, Service, TimeSlot
+from storefront.models import (
+    Cart,
+    CartItem,
+    Category,
+    Language,
+    Package,
+    Service,
+    TimeSlot,
+)
 
 CATALOG_ORDERINGS = {
     "price": ["from_price_paise", "title"],
@@ -74,11 +83,29 @@ def catalog_services(*, filters: dict) -> QuerySet[Service]:
     return services.order_by(*CATALOG_ORDERINGS[filters.get("sort", "")], "pk")
 
 
+_LANGUAGE_NAMES: dict[str, dict[str, str]] = {}
+
+
+def language_names() -> dict[str, str]:
+    """Return {code: name} of the package languages in the active language.
+
+    Built once per process and language: ``get_language_display`` translates
+    the lazy choice labels again on every call.
+    """
+    active = get_language() or ""
+    names = _LANGUAGE_NAMES.get(active)
+    if names is None:
+        names = {code: str(label) for code, label in Language.choices}
+        _LANGUAGE_NAMES[active] = names
+    return names
+
+
 def set_language_names(services) -> None:
     """Give each catalog service ``language_names``: its packages' languages, sorted."""
+    names = language_names()
     for service in services:
         service.language_names = sorted(
-            {package.get_language_display() for package in service.active_packages}
+            {names.get(p.language, p.language) for p in service.active_packages}
         )
 
 

@@ -11,8 +11,9 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
-from storefront import selectors, services
+from storefront import catalog_cache, selectors, services
 from storefront.capacity import slot_availability
 from storefront.exceptions import BookingDateError, StorefrontError
 from storefront.forms import (
@@ -67,25 +68,50 @@ def _cart_changed(response: HttpResponse) -> HttpResponse:
 @vary_on_htmx
 @require_GET
 def catalog(request: HtmxHttpRequest) -> HttpResponse:
-    categories = selectors.active_categories()
+    """The catalog. Its results are rendered once per catalog version and query
+    (``storefront.catalog_cache``); nothing in them depends on the visitor."""
+    version = catalog_cache.catalog_version()
+    categories = catalog_cache.get_or_render(
+        catalog_cache.fragment_key(version, "categories", QueryDict()),
+        selectors.active_categories,
+    )
     form = CatalogFilterForm(request.GET, categories=categories)
     filters, notes = form.filters_and_notes()
+    fragment = _wants_fragment(request)
 
-    page = Paginator(selectors.catalog_services(filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    def render_results():
+        page = Paginator(
+            selectors.catalog_services(filters=filters), PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        selectors.set_language_names(page.object_list)
+        return render_to_string(
+            "storefront/catalog.html#results",
+            {
+                "categories": categories,
+                "current_category": filters.get("category", ""),
+                "page": page,
+                "notes": notes,
+                # With htmx the category chips follow the results out of band.
+                "category_strip_oob": fragment,
+            },
+            request=request,
+        )
+
+    results = catalog_cache.get_or_render(
+        catalog_cache.fragment_key(
+            version, "results-oob" if fragment else "results", request.GET
+        ),
+        render_results,
     )
-    selectors.set_language_names(page.object_list)
+    if fragment:
+        return HttpResponse(results)
     context = {
         "form": form,
         "categories": categories,
         "current_category": filters.get("category", ""),
-        "page": page,
         "notes": notes,
+        "results": results,
     }
-    if _wants_fragment(request):
-        # The category chips follow the results out of band.
-        context["category_strip_oob"] = True
-        return render(request, "storefront/catalog.html#results", context)
     return render(request, "storefront/catalog.html", context)
 
 

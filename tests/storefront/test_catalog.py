@@ -1,5 +1,7 @@
 """The catalog: filters, search, sort, pagination, HTMX fragment and polite notes."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.cache import has_vary_header
@@ -52,7 +54,12 @@ def catalog():
 
 
 def titles(response):
-    return [service.title for service in response.context["page"].object_list]
+    """The titles of the cards on the page, in order (read from the HTML: the
+    results fragment comes from a cache, so its context is not always there)."""
+    return re.findall(
+        r'class="stretched-link service-link" href="[^"]*">([^<]*)</a>',
+        response.content.decode(),
+    )
 
 
 def test_lists_active_services_with_from_price_kind_and_languages(client, catalog):
@@ -133,7 +140,8 @@ def test_bad_page_falls_back_to_first_or_last(client, page, expected):
         )
     response = client.get(URL, {"page": page})
     assert response.status_code == 200
-    assert response.context["page"].number == (1 if page == "abc" else expected)
+    number = 1 if page == "abc" else expected
+    assert f'aria-current="page">{number}</a>' in response.content.decode()
 
 
 def test_pagination_links_keep_filters(client):
@@ -142,7 +150,7 @@ def test_pagination_links_keep_filters(client):
         factories.make_package(service=factories.make_service(category=category))
     response = client.get(URL, {"category": "ganesh", "sort": "name"})
     assert "?category=ganesh&amp;sort=name&amp;page=2" in response.content.decode()
-    assert len(response.context["page"].object_list) == 12
+    assert len(titles(response)) == 12
 
 
 def test_htmx_request_gets_only_the_results_fragment(client, catalog):
