@@ -45,6 +45,7 @@ sdk-venv: $(SDK_STAMP)
 
 run: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=true $(BIN)/python manage.py createcachetable
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo_data
 	DJANGO_DEBUG=true $(BIN)/python manage.py create_demo_staff
 	@echo

@@ -386,6 +386,7 @@ def main():
     try:
         for command in (
             ["migrate", "--noinput"],
+            ["createcachetable"],
             ["load_demo_data"],
             ["collectstatic", "--noinput"],
         ):

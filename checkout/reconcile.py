@@ -37,13 +37,15 @@ def refresh_pending_payment(*, payment: Payment, source="poll") -> Payment:
     cutoff = now - datetime.timedelta(
         seconds=settings.CHECKOUT_GATEWAY_CHECK_MIN_SECONDS
     )
-    claimed = Payment.objects.filter(
-        pk=payment.pk, status=Payment.Status.PENDING
-    ).filter(last_checked_at__isnull=True).update(
-        last_checked_at=now
-    ) or Payment.objects.filter(
-        pk=payment.pk, status=Payment.Status.PENDING, last_checked_at__lte=cutoff
-    ).update(last_checked_at=now)
+    if payment.last_checked_at is not None and payment.last_checked_at > cutoff:
+        # Asked a moment ago (as the row read with this request says): a poll
+        # that changes nothing writes nothing.
+        return payment
+    claimed = (
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING)
+        .filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=cutoff))
+        .update(last_checked_at=now)
+    )
     if not claimed:
         return payment
     try:

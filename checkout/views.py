@@ -5,14 +5,18 @@ import re
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import caches
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -121,6 +125,46 @@ def _payment_for_owner(request, merchant_order_id):
     )
 
 
+def _payment_for_session_owner(request, merchant_order_id):
+    """Return the payment if it belongs to the signed-in customer; else 404.
+
+    The confirm page polls every two seconds, so this costs one query (the
+    payment with its owner and booking) besides the session: the owner is
+    read with the payment instead of separately, and checked the way
+    ``django.contrib.auth.get_user`` checks a session's user (a backend we
+    use, an active user, the session's password hash). ``request.user`` is
+    then that user.
+    """
+    if hasattr(request, "_cached_user"):  # already loaded by something else
+        return _payment_for_owner(request, merchant_order_id)
+    session = request.session
+    user_id = session.get(auth.SESSION_KEY)
+    backend_path = session.get(auth.BACKEND_SESSION_KEY)
+    session_hash = session.get(auth.HASH_SESSION_KEY)
+    if (
+        user_id is None
+        or backend_path not in settings.AUTHENTICATION_BACKENDS
+        or not session_hash
+        or not ORDER_ID_RE.match(merchant_order_id or "")
+    ):
+        raise Http404(_("No such payment."))
+    payment = (
+        Payment.objects.select_related("booking", "user")
+        .filter(merchant_order_id=merchant_order_id, user_id=user_id)
+        .first()
+    )
+    if payment is None:
+        raise Http404(_("No such payment."))
+    user = payment.user
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    if not auth.load_backend(backend_path).user_can_authenticate(user) or not any(
+        constant_time_compare(session_hash, known) for known in hashes
+    ):
+        raise Http404(_("No such payment."))
+    request.user = request._cached_user = user
+    return payment
+
+
 def _status_context(payment):
     booking = getattr(payment, "booking", None)
     items = selfservice.booking_items(booking) if booking is not None else []
@@ -178,17 +222,29 @@ def confirm_booking(request):
     "stop polling" and tells the header badge that the cart was converted or
     unfrozen. htmx restoring the page from history gets the whole page.
     """
-    if not request.user.is_authenticated and not request.htmx:
+    if not request.htmx and not request.user.is_authenticated:
         # Back from PhonePe in another browser or after the session expired:
         # sign in, then come back here (still only to one's own order).
         return redirect_to_login(
             request.get_full_path(), login_url=reverse("storefront:login")
         )
-    payment = _payment_for_owner(request, request.GET.get("order", ""))
+    payment = _payment_for_session_owner(request, request.GET.get("order", ""))
     payment = reconcile.refresh_pending_payment(payment=payment, source="poll")
-    context = _status_context(payment)
     if not request.htmx or request.htmx.history_restore_request:
-        return render(request, "checkout/confirm.html", context)
+        return render(request, "checkout/confirm.html", _status_context(payment))
+    settled_key = _settled_fragment_key(payment)
+    if settled_key is not None:
+        html = caches["local"].get(settled_key)
+        if html is None:
+            html = render_to_string(
+                "checkout/confirm.html#booking-status",
+                _status_context(payment),
+                request=request,
+            )
+            caches["local"].set(settled_key, html, SETTLED_FRAGMENT_SECONDS)
+        response = HttpResponse(html, status=HTMX_STOP_POLLING)
+        return trigger_client_event(response, "cartChanged")
+    context = _status_context(payment)
     if context["state"] == "pending":
         return render(request, "checkout/confirm.html#booking-status", context)
     response = render(
@@ -198,6 +254,23 @@ def confirm_booking(request):
         status=HTMX_STOP_POLLING,
     )
     return trigger_client_event(response, "cartChanged")
+
+
+# A booked payment's status fragment is kept per process under a key naming
+# the order, its owner and when the payment and booking last changed, so a
+# change (a cancellation, a priest assigned) is a new key.
+SETTLED_FRAGMENT_SECONDS = 300
+
+
+def _settled_fragment_key(payment):
+    booking = getattr(payment, "booking", None)
+    if booking is None:
+        return None
+    return (
+        f"checkout:status:{payment.merchant_order_id}:{payment.user_id}:"
+        f"{payment.updated_at.timestamp()}:{booking.updated_at.timestamp()}:"
+        f"{get_language()}"
+    )
 
 
 @never_cache

@@ -185,11 +185,12 @@ def test_status_partial_query_count_is_pinned_and_constant(
     payment, booking = paid_booking(phonepe, shop)
     client.force_login(payment.user)
     client.get(confirm_url(payment), HTTP_HX_REQUEST="true")  # warm the session
-    # session + user, payment with booking, booking items
-    with django_assert_num_queries(4):
+    # The session, then the payment with its owner and booking (the settled
+    # fragment comes from the per-process cache; see tests/scale).
+    with django_assert_num_queries(2):
         response = client.get(confirm_url(payment), HTTP_HX_REQUEST="true")
     assert response.status_code == 286
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         client.get(confirm_url(payment), HTTP_HX_REQUEST="true")
 
 
