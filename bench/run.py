@@ -226,12 +226,33 @@ def prepare_data(sandbox, *, webhook_payments):
 
     from checkout import services
     from checkout.models import Payment
-    from storefront.models import Service
+    from storefront.models import Category, Package, Service, TimeSlot
     from tests import factories
 
     tag = uuid.uuid4().hex[:8]
-    slot = factories.make_slot(capacity=10_000, label=f"bench-{tag}")
-    package = factories.make_package(price_paise=150100)
+    # One bench puja and slot, reused by later runs on the same database.
+    slot, _ = TimeSlot.objects.get_or_create(
+        start_time=datetime.time(5, 7),
+        defaults={"default_capacity": 10_000, "label": "bench"},
+    )
+    service, _ = Service.objects.get_or_create(
+        slug="bench-puja",
+        defaults={
+            "category": Category.objects.order_by("pk").first(),
+            "title": "Bench Puja",
+            "summary": "A puja the benchmark books.",
+            "description": "A puja the benchmark books.",
+            "included": "Sankalp",
+            "duration_minutes": 60,
+            "image": "img/services/default.svg",
+        },
+    )
+    package, _ = Package.objects.get_or_create(
+        service=service,
+        tier=Package.Tier.BASIC,
+        language="hi",
+        defaults={"price_paise": 150100},
+    )
     date = factories.booking_date(30)
 
     def paying_customer(n):
@@ -262,7 +283,9 @@ def prepare_data(sandbox, *, webhook_payments):
         _user, payment = paying_customer(n)
         sandbox.settle(payment.merchant_order_id, "pay_upi")
         webhook_orders.append(payment.merchant_order_id)
-    service = Service.objects.filter(is_active=True).order_by("pk").first()
+    service = (
+        Service.objects.filter(is_active=True).exclude(pk=service.pk).order_by("pk")
+    ).first()
     return {
         "cookie": cookie,
         "paid": paid.merchant_order_id,
