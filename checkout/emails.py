@@ -1,4 +1,8 @@
-"""Customer emails of the money path, each sent after the transaction commits."""
+"""Customer emails of the money path.
+
+Sent by the tasks in ``checkout.tasks`` (after the transaction that asked for
+them commits, off the request path); a failure raises, so the task is retried.
+"""
 
 import logging
 
@@ -60,51 +64,42 @@ def send_booking_confirmation(*, booking_id, force=False):
             ],
         )
     except Exception:
-        logger.exception("Could not send the confirmation for %s", booking)
+        # Give the send back, so the retry (or a resend) can claim it.
         if not force:
             Booking.objects.filter(pk=booking_id).update(confirmation_sent_at=None)
-        return False
+        raise
     return True
 
 
 def send_payment_failed(*, payment_id):
     payment = Payment.objects.select_related("user").get(pk=payment_id)
-    try:
-        send_templated_email(
-            to=payment.user.email,
-            subject="Your OkPuja payment did not go through",
-            template="payment_failed",
-            context={"payment": payment},
-        )
-    except Exception:
-        logger.exception("Could not send the payment-failed email for %s", payment)
+    send_templated_email(
+        to=payment.user.email,
+        subject="Your OkPuja payment did not go through",
+        template="payment_failed",
+        context={"payment": payment},
+    )
 
 
 def send_refund_started(*, refund_id):
     refund = Refund.objects.select_related("payment__user", "booking").get(pk=refund_id)
-    try:
-        send_templated_email(
-            to=refund.payment.user.email,
-            subject="Your OkPuja refund has started",
-            template="refund_started",
-            context={"refund": refund, "payment": refund.payment},
-        )
-    except Exception:
-        logger.exception("Could not send the refund email for %s", refund)
+    send_templated_email(
+        to=refund.payment.user.email,
+        subject="Your OkPuja refund has started",
+        template="refund_started",
+        context={"refund": refund, "payment": refund.payment},
+    )
 
 
 def send_booking_cancelled(*, booking_id):
     """Tell the customer their booking was cancelled (when no refund email goes out)."""
     booking = Booking.objects.select_related("user").get(pk=booking_id)
-    try:
-        send_templated_email(
-            to=booking.user.email,
-            subject=f"Your booking {booking.book_id} was cancelled",
-            template="booking_cancelled",
-            context={"booking": booking, "items": list(booking.items.all())},
-        )
-    except Exception:
-        logger.exception("Could not send the cancellation email for %s", booking)
+    send_templated_email(
+        to=booking.user.email,
+        subject=f"Your booking {booking.book_id} was cancelled",
+        template="booking_cancelled",
+        context={"booking": booking, "items": list(booking.items.all())},
+    )
 
 
 def send_booking_cancelled_to_priest(*, booking_id, priest_id):

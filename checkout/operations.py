@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from checkout import emails, phonepe, refunds, services, states, webhooks
+from checkout import emails, phonepe, refunds, services, states, tasks, webhooks
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import Booking, Payment, Refund, SlotHold, WebhookDelivery
@@ -195,10 +195,7 @@ def cancel_booking(
             )
         if not refund_paise:
             # With a refund, the refund-started email tells the customer instead.
-            booking_id = booking.pk
-            transaction.on_commit(
-                lambda: emails.send_booking_cancelled(booking_id=booking_id)
-            )
+            tasks.enqueue(tasks.send_booking_cancelled, booking_id=booking.pk)
     refund = None
     if refund_paise:
         try:
@@ -250,9 +247,8 @@ def resend_confirmation(*, booking: Booking, actor) -> Booking:
             message=f"Confirmation email sent again to {booking.user.email}.",
             actor=actor,
         )
-        booking_id = booking.pk
-        transaction.on_commit(
-            lambda: emails.send_booking_confirmation(booking_id=booking_id, force=True)
+        tasks.enqueue(
+            tasks.send_booking_confirmation, booking_id=booking.pk, force=True
         )
     return booking
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from checkout import emails, phonepe, states
+from checkout import phonepe, states, tasks
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import Payment, Refund
@@ -158,6 +158,5 @@ def request_refund(
             message=f"{format_rupees(amount_paise)}: {note}".strip(),
             actor=actor,
         )
-        refund_id = refund.pk
-        transaction.on_commit(lambda: emails.send_refund_started(refund_id=refund_id))
+        tasks.enqueue(tasks.send_refund_started, refund_id=refund.pk)
     return submit_refund(refund=refund, source=source)

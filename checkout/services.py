@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checkout import emails, phonepe, refunds, states
+from checkout import phonepe, states, tasks
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import (
@@ -504,8 +504,7 @@ def _fail_locked(*, payment, source, reason, detail="", gateway_state="", payloa
     _release_holds(payment, source=source)
     _unfreeze_cart(payment, source=source)
     if gateway_state in GATEWAY_FAILED_STATES:
-        payment_id = payment.pk
-        transaction.on_commit(lambda: emails.send_payment_failed(payment_id=payment_id))
+        tasks.enqueue(tasks.send_payment_failed, payment_id=payment.pk)
 
 
 def _release_holds(payment, *, source):
@@ -710,8 +709,6 @@ def apply_order_status(
                 payment.next_check_at = next_check_at(payment, now)
                 payment.save()
     changed = (payment.status, payment.resolution) != before
-    if refund_id is not None:
-        refunds.submit_refund(refund=Refund.objects.get(pk=refund_id), source=source)
     if booking_id is not None:
         logger.info("Payment %s booked as booking %s", payment, booking_id)
     return SyncResult(payment=payment, changed=changed)
@@ -810,8 +807,10 @@ def _settle_success(*, payment, status, source, actor):
         to_state=Refund.State.REQUESTED,
         message=f"Could not book: {detail} Refund {refund.merchant_refund_id} started.",
     )
-    refund_id = refund.pk
-    transaction.on_commit(lambda: emails.send_refund_started(refund_id=refund_id))
+    tasks.enqueue(tasks.send_refund_started, refund_id=refund.pk)
+    # Sent to PhonePe by a task, off the request path (the reconciler sends
+    # it too if the task cannot).
+    tasks.enqueue(tasks.submit_refund, refund_id=refund.pk, source=source)
     return None, refund.pk
 
 
@@ -881,8 +880,5 @@ def _create_booking(*, payment, source):
         to_state=booking.status,
         message=f"Booking {booking.book_id} for {format_rupees(booking.total_paise)}.",
     )
-    booking_id = booking.pk
-    transaction.on_commit(
-        lambda: emails.send_booking_confirmation(booking_id=booking_id)
-    )
+    tasks.enqueue(tasks.send_booking_confirmation, booking_id=booking.pk)
     return booking

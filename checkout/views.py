@@ -125,6 +125,17 @@ def _payment_for_owner(request, merchant_order_id):
     )
 
 
+# Not needed to answer a poll (read if ever used): the snapshot is the
+# largest column of all.
+POLL_DEFERRED_FIELDS = (
+    "snapshot",
+    "page_url",
+    "booking__promo_code",
+    "user__last_login",
+    "user__date_joined",
+)
+
+
 def _payment_for_session_owner(request, merchant_order_id):
     """Return the payment if it belongs to the signed-in customer; else 404.
 
@@ -148,13 +159,14 @@ def _payment_for_session_owner(request, merchant_order_id):
         or not ORDER_ID_RE.match(merchant_order_id or "")
     ):
         raise Http404(_("No such payment."))
-    payment = (
-        Payment.objects.select_related("booking", "user")
-        .filter(merchant_order_id=merchant_order_id, user_id=user_id)
-        .first()
-    )
-    if payment is None:
-        raise Http404(_("No such payment."))
+    try:
+        payment = (
+            Payment.objects.select_related("booking", "user")
+            .defer(*POLL_DEFERRED_FIELDS)
+            .get(merchant_order_id=merchant_order_id, user_id=user_id)
+        )
+    except (Payment.DoesNotExist, ValueError):
+        raise Http404(_("No such payment.")) from None
     user = payment.user
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
     if not auth.load_backend(backend_path).user_can_authenticate(user) or not any(
