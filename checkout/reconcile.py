@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -65,6 +66,35 @@ def _reschedule_unreachable(payment, now):
     )
 
 
+# A claimed payment is due again after this, should its reconciler die
+# before checking it (checking reschedules it anyway).
+CLAIM_LEASE = datetime.timedelta(minutes=2)
+
+
+def claim_due_payments(*, now, limit=100) -> list[Payment]:
+    """Claim up to ``limit`` due payments for this reconciler and return them.
+
+    ``SELECT ... FOR UPDATE SKIP LOCKED`` picks rows no other reconciler is
+    claiming, and moving their next check past the lease keeps them out of
+    every other reconciler's next query, so several reconcilers can run on one
+    PostgreSQL and each payment is checked by one at a time. The claim commits
+    before PhonePe is asked (never inside a transaction).
+    """
+    with transaction.atomic():
+        ids = list(
+            Payment.objects.filter(
+                status__in=[Payment.Status.PENDING, Payment.Status.FAILED],
+                next_check_at__lte=now,
+            )
+            .order_by("next_check_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        Payment.objects.filter(pk__in=ids).update(next_check_at=now + CLAIM_LEASE)
+    payments = Payment.objects.in_bulk(ids)
+    return [payments[pk] for pk in ids if pk in payments]
+
+
 def reconcile_due_payments(*, now=None, limit=100) -> dict:
     """Settle payments whose next check is due, and move open refunds.
 
@@ -74,11 +104,7 @@ def reconcile_due_payments(*, now=None, limit=100) -> dict:
     """
     now = now or timezone.now()
     counts = defaultdict(int)
-    due = Payment.objects.filter(
-        status__in=[Payment.Status.PENDING, Payment.Status.FAILED],
-        next_check_at__lte=now,
-    ).order_by("next_check_at")[:limit]
-    for payment in due:
+    for payment in claim_due_payments(now=now, limit=limit):
         late = payment.status == Payment.Status.FAILED
         if not services.payment_can_change(payment):
             Payment.objects.filter(pk=payment.pk).update(next_check_at=None)
