@@ -112,7 +112,15 @@ def catalog(request: HtmxHttpRequest) -> HttpResponse:
         "notes": notes,
         "results": results,
     }
-    return render(request, "storefront/catalog.html", context)
+    # Everything but base.html (the header with the visitor's cart badge and
+    # name, the CSRF token) depends only on the query and the catalog.
+    content = catalog_cache.get_or_render(
+        catalog_cache.fragment_key(version, "page", request.GET),
+        lambda: render_to_string(
+            "storefront/catalog.html#content", context, request=request
+        ),
+    )
+    return render(request, "storefront/catalog.html", {**context, "content": content})
 
 
 # Service page and slots ---------------------------------------------------------

@@ -35,7 +35,7 @@ def puja():
 def test_cached_results_are_served_until_the_catalog_changes(client, puja):
     first = results(client)
     key = catalog_cache.fragment_key(
-        catalog_cache.catalog_version(), "results", client.get(URL).wsgi_request.GET
+        catalog_cache.catalog_version(), "page", client.get(URL).wsgi_request.GET
     )
     cached = caches["local"].get(key)
     assert first in cached
