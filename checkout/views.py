@@ -129,7 +129,6 @@ def _payment_for_owner(request, merchant_order_id):
 # largest column of all.
 POLL_DEFERRED_FIELDS = (
     "snapshot",
-    "page_url",
     "booking__promo_code",
     "user__last_login",
     "user__date_joined",

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from checkout import reconcile, services
 from checkout.models import Payment
-from tests.checkout.conftest import Shop
+from tests.fixtures import Shop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,8 +16,8 @@ from django_tasks_db.models import DBTaskResult
 
 from checkout import tasks
 from checkout.models import Booking
-from tests.checkout.conftest import Shop
 from tests.checkout.test_money_path import delivered_body, post_webhook
+from tests.fixtures import Shop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
