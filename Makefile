@@ -48,6 +48,7 @@ run: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py createcachetable
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo_data
 	DJANGO_DEBUG=true $(BIN)/python manage.py create_demo_staff
+	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo_priests
 	@echo
 	@echo "  OkPuja:            http://127.0.0.1:8000/"
 	@echo "  Admin:             http://127.0.0.1:8000/admin/"

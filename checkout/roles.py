@@ -13,8 +13,8 @@ OPERATIONS = "Operations"
 SUPPORT = "Support"
 PRIESTS = "Priests"
 
-# "app_label.codename" per group. Priests sign in to nothing: they are staff
-# only so that they can be assigned to bookings.
+# "app_label.codename" per group. Priests are not staff: they sign in to the
+# priest portal (/priest/) on the site, never to the admin.
 GROUP_PERMISSIONS = {
     OPERATIONS: [
         "checkout.view_booking",
@@ -32,6 +32,22 @@ GROUP_PERMISSIONS = {
         "checkout.replay_webhook",
         "checkout.view_auditentry",
         "checkout.view_slothold",
+        "priests.view_priest",
+        "priests.add_priest",
+        "priests.change_priest",
+        "priests.view_servicearea",
+        "priests.add_servicearea",
+        "priests.change_servicearea",
+        "priests.delete_servicearea",
+        "priests.view_weeklyavailability",
+        "priests.add_weeklyavailability",
+        "priests.change_weeklyavailability",
+        "priests.delete_weeklyavailability",
+        "priests.view_leaveday",
+        "priests.add_leaveday",
+        "priests.change_leaveday",
+        "priests.delete_leaveday",
+        "priests.view_assignment",
     ],
     SUPPORT: [
         "checkout.view_booking",

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "storefront",
     "checkout",
+    "priests",
     "staffauth",
 ]
 
@@ -236,6 +237,8 @@ PHONEPE_WEBHOOK_BUDGET_SECONDS = float(env("PHONEPE_WEBHOOK_BUDGET_SECONDS", "0.
 # Checkout timing (seconds). See README "Payment timing".
 PHONEPE_ORDER_EXPIRE_AFTER = env_int("PHONEPE_ORDER_EXPIRE_AFTER", 900)
 CHECKOUT_HOLD_GRACE_SECONDS = env_int("CHECKOUT_HOLD_GRACE_SECONDS", 20 * 60)
+# Assign the least busy matching free priest right after each booking.
+PRIESTS_AUTO_ASSIGN = env_bool("PRIESTS_AUTO_ASSIGN", False)
 CHECKOUT_POLL_INTERVAL_SECONDS = env_int("CHECKOUT_POLL_INTERVAL_SECONDS", 2)
 CHECKOUT_GATEWAY_CHECK_MIN_SECONDS = env_int("CHECKOUT_GATEWAY_CHECK_MIN_SECONDS", 3)
 # A payment pending this long gets "Return to PhonePe" / "Cancel this payment".

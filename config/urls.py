@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
+    path("priest/", include("priests.urls")),
     path("", include("checkout.urls")),
     path("", include("storefront.urls")),
 ]

@@ -4,34 +4,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from checkout.roles import OPERATIONS, PRIESTS, SUPPORT, ensure_staff_groups
+from checkout.roles import OPERATIONS, SUPPORT, ensure_staff_groups
 
 DEMO_STAFF = [
     # email, password, group, first name, last name, phone
     ("ops@okpuja.in", "ops12345", OPERATIONS, "Meera", "Operations", ""),
     ("support@okpuja.in", "support12345", SUPPORT, "Ravi", "Support", ""),
-    (
-        "pandit.sharma@okpuja.in",
-        "priest12345",
-        PRIESTS,
-        "Ramesh",
-        "Sharma",
-        "+919812345601",
-    ),
-    (
-        "pandit.iyer@okpuja.in",
-        "priest12345",
-        PRIESTS,
-        "Venkatesh",
-        "Iyer",
-        "+919812345602",
-    ),
 ]
 
 
 class Command(BaseCommand):
     help = (
-        "Create the Operations, Support and Priests groups and demo staff accounts. "
+        "Create the Operations, Support and Priests groups and demo staff accounts "
+        "(demo priests: load_demo_priests). "
         "Existing accounts keep their passwords."
     )
 

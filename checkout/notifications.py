@@ -1,0 +1,92 @@
+"""The one place that tells customers and priests what happened to a booking.
+
+Each function runs after the transaction that made the change commits (callers
+use ``transaction.on_commit``), loads what it needs and sends each message
+through ``send``. Today every message is an email
+(``checkout.emails.send_templated_email``); an SMS or WhatsApp provider is
+added in ``send`` alone. A failed message is logged, never raised: the change
+it reports has already happened.
+"""
+
+import logging
+
+from django.contrib.auth import get_user_model
+
+from checkout import emails
+from checkout.models import Booking
+
+logger = logging.getLogger("checkout")
+
+
+def send(*, user, subject, template, context):
+    """Send one message to ``user``; return whether it went out."""
+    if not user.email:
+        return False
+    try:
+        emails.send_templated_email(
+            to=user.email, subject=subject, template=template, context=context
+        )
+    except Exception:
+        logger.exception("Could not send %s to %s", template, user.pk)
+        return False
+    return True
+
+
+def _booking(booking_id):
+    return (
+        Booking.objects.select_related("user", "assigned_priest")
+        .prefetch_related("items")
+        .get(pk=booking_id)
+    )
+
+
+def _name(user):
+    return user.get_full_name() or user.email
+
+
+def priest_assigned(*, booking_id, previous_priest_id=None):
+    """Tell the new priest, the customer, and a replaced priest."""
+    booking = _booking(booking_id)
+    priest = booking.assigned_priest
+    if priest is None:
+        return
+    context = {"booking": booking, "items": list(booking.items.all()), "priest": priest}
+    changed = previous_priest_id is not None
+    send(
+        user=booking.user,
+        subject=(
+            f"Your priest for {booking.book_id} has changed: {_name(priest)}"
+            if changed
+            else f"Your priest for {booking.book_id}: {_name(priest)}"
+        ),
+        template="priest_assigned_customer",
+        context={**context, "changed": changed},
+    )
+    send(
+        user=priest,
+        subject=f"New puja assigned: {booking.book_id} on {booking.first_date:%d %b %Y}",
+        template="priest_assigned_priest",
+        context=context,
+    )
+    if changed:
+        previous = get_user_model().objects.filter(pk=previous_priest_id).first()
+        if previous is not None:
+            send(
+                user=previous,
+                subject=f"{booking.book_id} has been given to another priest",
+                template="priest_unassigned",
+                context={**context, "priest": previous},
+            )
+
+
+def booking_cancelled_for_priests(*, booking_id, priest_ids):
+    """Tell the priests of a cancelled booking that they are no longer needed."""
+    booking = _booking(booking_id)
+    items = list(booking.items.all())
+    for priest in get_user_model().objects.filter(pk__in=priest_ids):
+        send(
+            user=priest,
+            subject=f"Cancelled: {booking.book_id} on {booking.first_date:%d %b %Y}",
+            template="booking_cancelled_priest",
+            context={"booking": booking, "items": items, "priest": priest},
+        )
