@@ -25,6 +25,7 @@ from checkout.errors import CheckoutError
 from checkout.models import Booking, Payment, Refund, SlotHold, WebhookDelivery
 from checkout.roles import PRIESTS
 from checkout.selectors import REFUND_RETRIED
+from priests import services as priest_services
 from storefront.india import format_rupees
 
 logger = logging.getLogger("checkout")
@@ -186,13 +187,8 @@ def cancel_booking(
                 update_fields=[],
                 actor=actor,
             )
-        if booking.assigned_priest_id:
-            booking_id, priest_id = booking.pk, booking.assigned_priest_id
-            transaction.on_commit(
-                lambda: emails.send_booking_cancelled_to_priest(
-                    booking_id=booking_id, priest_id=priest_id
-                )
-            )
+        # Free the priests' time and tell them after the commit.
+        priest_services.release_for_cancellation(booking=booking)
         if not refund_paise:
             # With a refund, the refund-started email tells the customer instead.
             tasks.enqueue(tasks.send_booking_cancelled, booking_id=booking.pk)

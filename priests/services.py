@@ -156,7 +156,7 @@ def assign_priest(*, booking: Booking, priest, actor, source="admin") -> Booking
         raise CheckoutError(_("%(name)s is not an active priest.") % {"name": priest})
     with transaction.atomic():
         booking = (
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .select_related("assigned_priest")
             .get(pk=booking.pk)
         )
@@ -381,12 +381,14 @@ def release_for_cancellation(*, booking: Booking) -> list:
     Called by ``checkout.operations.cancel_booking`` inside its transaction.
     Return the priests' user ids.
     """
-    priest_ids = list(
+    priest_ids = set(
         Assignment.objects.live()
         .filter(booking=booking)
         .values_list("priest_id", flat=True)
-        .distinct()
     )
+    if booking.assigned_priest_id:
+        priest_ids.add(booking.assigned_priest_id)
+    priest_ids = sorted(priest_ids)
     Assignment.objects.live().filter(booking=booking).exclude(
         status=Assignment.Status.DONE
     ).update(status=Assignment.Status.RELEASED, responded_at=timezone.now())

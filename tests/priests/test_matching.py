@@ -122,7 +122,7 @@ def test_roster_reads_take_fixed_queries(world, django_assert_num_queries):
     # 5 roster reads + live holds + their packages.
     with django_assert_num_queries(7):
         assert all_slots() == [1, 2, 2]
-    for n in range(8):
+    for _ in range(8):
         world.priest(languages=["hi", "ta"])
     for slot in world.slots:
         make_booking(package=world.tamil, slot=slot, date=world.date)
