@@ -38,7 +38,7 @@ from storefront import capacity
 from storefront import services as storefront_services
 from storefront.exceptions import SlotUnavailableError, StorefrontError
 from storefront.india import format_rupees, normalise_indian_mobile
-from storefront.models import Address, Cart, PromoCode, Service, TimeSlot
+from storefront.models import Address, Cart, Package, PromoCode, Service, TimeSlot
 
 logger = logging.getLogger("checkout")
 
@@ -151,6 +151,31 @@ def _priests_by_slot(lines):
             "priest_count"
         ]
     return needed
+
+
+def _check_lines_have_room(*, lines, address, slots, exclude_payment_id=None):
+    """Raise SlotUnavailableError unless every snapshot line still has its priests.
+
+    Lines of one slot are checked one after the other, each counting the
+    earlier ones as already taken. The caller holds the slot row locks.
+    """
+    packages = Package.objects.select_related("service").in_bulk(
+        {line["package_id"] for line in lines}
+    )
+    earlier = defaultdict(list)
+    for line in lines:
+        date = datetime.date.fromisoformat(line["date"])
+        package = packages[line["package_id"]]
+        capacity.check_slot_has_room(
+            date=date,
+            slot=slots[line["slot_id"]],
+            priests=line["priest_count"],
+            exclude_payment_id=exclude_payment_id,
+            package=package,
+            address=address,
+            in_cart_lines=earlier[(date, line["slot_id"])],
+        )
+        earlier[(date, line["slot_id"])].append((package, line["priest_count"]))
 
 
 def _lock_slots(slot_ids):
@@ -300,13 +325,12 @@ def start_payment(
             )
             needed = _priests_by_slot(snapshot["lines"])
             slots = _lock_slots({slot_id for _date, slot_id in needed})
-            for (date, slot_id), priests in needed.items():
-                try:
-                    capacity.check_slot_has_room(
-                        date=date, slot=slots[slot_id], priests=priests
-                    )
-                except SlotUnavailableError as exc:
-                    raise CheckoutError(exc.message) from None
+            try:
+                _check_lines_have_room(
+                    lines=snapshot["lines"], address=snapshot["address"], slots=slots
+                )
+            except SlotUnavailableError as exc:
+                raise CheckoutError(exc.message) from None
             promo = _reserve_promo(totals=totals, user=user, now=now)
             expires_at = now + datetime.timedelta(
                 seconds=settings.PHONEPE_ORDER_EXPIRE_AFTER
@@ -736,16 +760,15 @@ def _booking_blocker(*, payment, status):
         return None
     # The holds lapsed or were released: the slots are ours only if still free.
     slots = _lock_slots({hold.slot_id for hold in holds})
-    for hold in holds:
-        try:
-            capacity.check_slot_has_room(
-                date=hold.date,
-                slot=slots[hold.slot_id],
-                priests=hold.priests,
-                exclude_payment_id=payment.pk,
-            )
-        except SlotUnavailableError as exc:
-            return Refund.Reason.SLOT_UNAVAILABLE, exc.message
+    try:
+        _check_lines_have_room(
+            lines=payment.snapshot["lines"],
+            address=payment.snapshot.get("address"),
+            slots=slots,
+            exclude_payment_id=payment.pk,
+        )
+    except SlotUnavailableError as exc:
+        return Refund.Reason.SLOT_UNAVAILABLE, exc.message
     # Its promo reservation lapsed with the holds: the discount stands only if
     # a use of the code is still free.
     if payment.promo_id:

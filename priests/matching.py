@@ -23,9 +23,11 @@ def normalise_city(city: str) -> str:
 class Place:
     """Where a puja happens: a city and PIN code, online, or at the temple."""
 
-    kind: str  # ServiceArea.Kind: city (with pincode), online or temple
+    kind: str  # ServiceArea.Kind: city (with pincode), online or temple; or "any"
     city: str = ""
     pincode: str = ""
+
+    ANY = "any"
 
     @classmethod
     def for_service(cls, service: Service, *, city="", pincode="") -> "Place":
@@ -37,6 +39,9 @@ class Place:
 
     @classmethod
     def for_address(cls, service: Service, address: dict | None) -> "Place":
+        """The place of ``service`` at ``address``; anywhere when it is None."""
+        if address is None and service.kind == Service.Kind.HOME:
+            return cls.ANYWHERE
         address = address or {}
         return cls.for_service(
             service, city=address.get("city", ""), pincode=address.get("pincode", "")
@@ -44,6 +49,8 @@ class Place:
 
     def is_served_by(self, areas) -> bool:
         """Return whether a priest with ``areas`` [(kind, value)] serves this place."""
+        if self.kind == self.ANY:
+            return True
         for kind, value in areas:
             if kind != ServiceArea.Kind.PIN and kind != ServiceArea.Kind.CITY:
                 if kind == self.kind:
@@ -120,6 +127,8 @@ class Roster:
 
     def matching(self, *, service: Service, language: str, place: Place, slot_id):
         """Return the user ids of priests who can perform it in that slot."""
+        if service is None:
+            return {p.user_id for p in self.priests if slot_id in p.slot_ids}
         return {
             priest.user_id
             for priest in self.priests
@@ -187,8 +196,8 @@ def bookable_priests(*, roster: Roster, demands, package, place, slot_id) -> int
     take, at least this many matching priests stay free).
     """
     matching = roster.matching(
-        service=package.service,
-        language=package.language,
+        service=package.service if package is not None else None,
+        language=package.language if package is not None else "",
         place=place,
         slot_id=slot_id,
     )
@@ -203,3 +212,6 @@ def bookable_priests(*, roster: Roster, demands, package, place, slot_id) -> int
         if theirs & matching:
             taken += demand.priests
     return max(len(matching) - taken, 0)
+
+
+Place.ANYWHERE = Place(Place.ANY)

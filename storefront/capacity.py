@@ -1,11 +1,17 @@
 """Slot capacity: how many priests a time slot still has free on a date.
 
-This is the one place where the storefront reads checkout's records. Imports
-go from checkout to storefront, never back, except here: availability is the
-slot's capacity (its default or a date override) minus the priests taken by
-checkout's live ``SlotHold`` rows, which cover both payments in progress and
-bookings. Both the cart (``storefront.services``) and fulfilment
-(``checkout.services``) ask this module, so the two can never disagree.
+This is the one place where the storefront reads checkout's records (and the
+priest roster). Imports go from checkout to storefront, never back, except
+here. Both the cart (``storefront.services``) and fulfilment
+(``checkout.services``, under the slot row locks) ask this module, so the two
+can never disagree.
+
+Capacity comes from the priest roster (``priests.matching``): for a package
+(its language and puja), a date, a slot and a place, the priests who match and
+work then, minus the priests that live holds and bookings of the slot need
+from among them. ``SlotCapacityOverride`` stays a cap on the whole slot (0
+closes it). Until the roster has its first priest (a fresh install), a slot
+sells its ``default_capacity``, the number of priests on duty, as before.
 """
 
 import datetime
@@ -15,9 +21,22 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from checkout.models import SlotHold
+from priests.matching import (
+    Demand,
+    Place,
+    Roster,
+    bookable_priests,
+    slot_demands,
+)
+from priests.models import Priest
 from storefront import selectors
 from storefront.exceptions import SlotUnavailableError
-from storefront.models import SlotCapacityOverride, TimeSlot
+from storefront.models import Package, SlotCapacityOverride, TimeSlot
+
+
+def roster_in_use() -> bool:
+    """Return whether capacity comes from the roster (it has at least one priest)."""
+    return Priest.objects.exists()
 
 
 @dataclass(frozen=True)
@@ -35,15 +54,31 @@ class SlotAvailability:
         return self.remaining == 0
 
 
+def _place(package, address):
+    if package is None:
+        return Place.ANYWHERE
+    return Place.for_address(package.service, address)
+
+
 def slot_availability(
-    *, date: datetime.date, slots=None, exclude_payment_id=None
+    *,
+    date: datetime.date,
+    slots=None,
+    exclude_payment_id=None,
+    package: Package | None = None,
+    address: dict | None = None,
+    in_cart_lines=(),
 ) -> list[SlotAvailability]:
     """Return the availability of the active slots (or ``slots``) on ``date``.
 
-    This is the only place that computes availability: capacity (the slot's
-    default or a date override) minus the priests taken by live payment holds
-    and bookings. ``exclude_payment_id`` leaves out that payment's own holds,
-    so fulfilment can ask whether the slots are still its own.
+    This is the only place that computes availability. With a roster: the
+    priests matching ``package`` (any puja when None) at ``address`` (its
+    city and PIN code; anywhere when None) who work the slot, minus those the
+    live holds and bookings need, never above an override's cap. Without a
+    roster: the slot's capacity (default or override) minus the priests held.
+    ``exclude_payment_id`` leaves out that payment's own holds, so fulfilment
+    can ask whether the slots are still its own; ``in_cart_lines``
+    [(package, priests)] are the customer's other lines in the same slot.
     """
     if slots is None:
         slots = list(selectors.active_slots())
@@ -64,19 +99,48 @@ def slot_availability(
         .annotate(priests=Sum("priests"))
         .values_list("slot_id", "priests")
     )
+    in_cart = sum(priests for _package, priests in in_cart_lines)
+    roster = Roster.load(date=date) if roster_in_use() else None
+    if roster is not None:
+        place = _place(package, address)
+        demands = slot_demands(
+            date=date, slot_ids=slot_ids, exclude_payment_id=exclude_payment_id
+        )
     result = []
     for slot in slots:
+        cap = overrides.get(slot.pk, overrides.get(None))
         if not slot.is_active:
-            capacity = 0
-        elif slot.pk in overrides:
-            capacity = overrides[slot.pk]
-        elif None in overrides:
-            capacity = overrides[None]
+            result.append(SlotAvailability(slot=slot, capacity=0, taken=0))
+        elif roster is None:
+            capacity = slot.default_capacity if cap is None else cap
+            result.append(
+                SlotAvailability(
+                    slot=slot,
+                    capacity=capacity,
+                    taken=taken.get(slot.pk, 0) + in_cart,
+                )
+            )
         else:
-            capacity = slot.default_capacity
-        result.append(
-            SlotAvailability(slot=slot, capacity=capacity, taken=taken.get(slot.pk, 0))
-        )
+            slot_demand = list(demands.get(slot.pk, ()))
+            slot_demand += [
+                Demand(
+                    priests=priests,
+                    service=line_package.service,
+                    language=line_package.language,
+                    place=place,
+                )
+                for line_package, priests in in_cart_lines
+            ]
+            free = bookable_priests(
+                roster=roster,
+                demands={slot.pk: slot_demand},
+                package=package,
+                place=place,
+                slot_id=slot.pk,
+            )
+            if cap is not None:
+                free = min(free, cap - taken.get(slot.pk, 0) - in_cart)
+            result.append(SlotAvailability(slot=slot, capacity=max(free, 0), taken=0))
     return result
 
 
@@ -86,17 +150,26 @@ def check_slot_has_room(
     slot: TimeSlot,
     priests: int,
     exclude_payment_id=None,
-    in_cart: int = 0,
+    package: Package | None = None,
+    address: dict | None = None,
+    in_cart_lines=(),
 ) -> None:
     """Raise SlotUnavailableError unless ``priests`` more fit into the slot.
 
-    ``in_cart`` priests of the same slot are already in the customer's cart;
-    they count against the capacity and are left out of the "N free" message.
+    ``package`` and ``address`` say who can serve them (see
+    ``slot_availability``); ``in_cart_lines`` [(package, priests)] of the same
+    slot are already in the customer's cart: they count against the capacity
+    and are left out of the "N free" message.
     """
     (availability,) = slot_availability(
-        date=date, slots=[slot], exclude_payment_id=exclude_payment_id
+        date=date,
+        slots=[slot],
+        exclude_payment_id=exclude_payment_id,
+        package=package,
+        address=address,
+        in_cart_lines=in_cart_lines,
     )
-    free = max(availability.remaining - in_cart, 0)
+    free = availability.remaining
     if free < priests:
         if free == 0:
             message = _(

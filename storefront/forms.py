@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -335,3 +336,18 @@ class AddressForm(forms.ModelForm):
 
     def clean_pincode(self):
         return self.cleaned_data["pincode"].strip()
+
+
+class CityForm(forms.Form):
+    """The city a puja at home takes place in: which priests can come."""
+
+    city = forms.CharField(
+        label=_("Your city"),
+        max_length=80,
+        validators=[
+            RegexValidator(r"^[^\W\d_][\w .'-]*$", _("Enter the name of your city."))
+        ],
+    )
+
+    def clean_city(self):
+        return " ".join(self.cleaned_data["city"].split())

@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -229,11 +229,12 @@ def check_package_bookable(package: Package) -> None:
         raise CartError(_("%(package)s is no longer available.") % {"package": package})
 
 
-def _priests_in_cart(cart: Cart, *, date, slot, exclude_item_id=None) -> int:
-    items = cart.items.filter(date=date, slot=slot)
+def _cart_lines_in_slot(cart: Cart, *, date, slot, exclude_item_id=None):
+    """Return [(package, priests)] of the cart's other lines in the slot."""
+    items = cart.items.filter(date=date, slot=slot).select_related("package__service")
     if exclude_item_id is not None:
         items = items.exclude(pk=exclude_item_id)
-    return items.aggregate(n=Sum("package__priest_count"))["n"] or 0
+    return [(item.package, item.package.priest_count) for item in items]
 
 
 def _check_line(
@@ -245,11 +246,16 @@ def _check_line(
         raise SlotUnavailableError(
             _("That time slot is not offered. Please pick another slot.")
         )
-    in_cart = _priests_in_cart(
-        cart, date=date, slot=slot, exclude_item_id=exclude_item_id
-    )
+    # The cart does not know the address yet: any area counts here, and Pay
+    # checks again for the address chosen at checkout.
     check_slot_has_room(
-        date=date, slot=slot, priests=package.priest_count, in_cart=in_cart
+        date=date,
+        slot=slot,
+        priests=package.priest_count,
+        package=package,
+        in_cart_lines=_cart_lines_in_slot(
+            cart, date=date, slot=slot, exclude_item_id=exclude_item_id
+        ),
     )
 
 

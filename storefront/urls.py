@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("pujas/<slug:slug>/", views.service_detail, name="service"),
     path("pujas/<slug:slug>/slots/", views.service_slots, name="service-slots"),
+    path("pujas/<slug:slug>/city/", views.set_city, name="set-city"),
     path("cart/", views.cart_detail, name="cart"),
     path("cart/badge/", views.cart_badge, name="cart-badge"),
     path("cart/add/", views.cart_add, name="cart-add"),

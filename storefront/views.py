@@ -30,6 +30,7 @@ from storefront.forms import (
     AddToCartForm,
     CatalogFilterForm,
     ChangeCartItemForm,
+    CityForm,
     DateForm,
     EmailLoginForm,
     PromoForm,
@@ -132,7 +133,7 @@ def _active_service(slug):
     )
 
 
-def _slots_for(date_text):
+def _slots_for(date_text, *, package=None, address=None):
     """Return (date, availability, error) for a ``?date=`` value."""
     form = DateForm({"date": date_text or ""})
     if not form.is_valid():
@@ -144,7 +145,35 @@ def _slots_for(date_text):
         services.validate_booking_date(date)
     except BookingDateError as exc:
         return date, [], exc.message
-    return date, slot_availability(date=date), None
+    return (
+        date,
+        slot_availability(date=date, package=package, address=address),
+        None,
+    )
+
+
+CITY_SESSION_KEY = "puja_city"
+
+
+def _puja_place(request):
+    """Return {"city", "pincode"} where the customer's pujas happen, or None.
+
+    The city asked on the service page (kept in the session) wins; a signed-in
+    customer's default address is the answer until then.
+    """
+    city = request.session.get(CITY_SESSION_KEY)
+    if city:
+        return {"city": city, "pincode": ""}
+    if request.user.is_authenticated:
+        address = (
+            Address.objects.filter(user=request.user)
+            .order_by("-is_default", "-created_at")
+            .values("city", "pincode")
+            .first()
+        )
+        if address:
+            return address
+    return None
 
 
 def _booking_window():
@@ -156,7 +185,6 @@ def _service_context(request, service, *, form=None, date_text=None, added=None)
     packages = selectors.bookable_packages(service=service)
     if date_text is None:
         date_text = request.GET.get("date", "")
-    date, availability, date_error = _slots_for(date_text)
     selected_package = None
     selected_slot = None
     if form is not None and form.is_bound:
@@ -164,8 +192,14 @@ def _service_context(request, service, *, form=None, date_text=None, added=None)
         selected_slot = form.data.get("slot")
     else:
         selected_package = request.GET.get("package")
-    if not selected_package and packages:
-        selected_package = str(packages[0].pk)
+    package = next((p for p in packages if str(p.pk) == selected_package), None)
+    if package is None and packages:
+        package = packages[0]
+        selected_package = str(package.pk)
+    place = _puja_place(request) if service.kind == Service.Kind.HOME else None
+    date, availability, date_error = _slots_for(
+        date_text, package=package, address=place
+    )
     return {
         "service": service,
         "packages": packages,
@@ -174,6 +208,8 @@ def _service_context(request, service, *, form=None, date_text=None, added=None)
         "date_text": date_text,
         "availability": availability,
         "date_error": date_error,
+        "place": place,
+        "city_form": CityForm(initial={"city": place["city"] if place else ""}),
         "selected_package": str(selected_package or ""),
         "selected_slot": str(selected_slot or ""),
         "added": added,
@@ -197,6 +233,18 @@ def service_slots(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if _wants_fragment(request):
         return render(request, "storefront/service.html#slots", context)
     return render(request, "storefront/service.html", context)
+
+
+@require_POST
+def set_city(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Remember the city of the customer's pujas; availability follows it."""
+    service = _active_service(slug)
+    form = CityForm(request.POST)
+    if form.is_valid():
+        request.session[CITY_SESSION_KEY] = form.cleaned_data["city"]
+    else:
+        messages.error(request, form.errors["city"][0])
+    return redirect(service.get_absolute_url())
 
 
 # Cart -------------------------------------------------------------------------

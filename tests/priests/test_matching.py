@@ -2,6 +2,9 @@
 
 import datetime
 
+import pytest
+from django.urls import reverse
+
 from priests.matching import Place, Roster, bookable_priests, slot_demands
 from priests.models import LeaveDay, Priest
 from tests.priests.conftest import BENGALURU, make_booking, make_priest
@@ -129,3 +132,54 @@ def test_roster_reads_take_fixed_queries(world, django_assert_num_queries):
         make_booking(package=world.hindi, slot=slot, date=world.date)
     with django_assert_num_queries(7):
         assert all_slots() == [7, 8, 8]
+
+
+@pytest.mark.parametrize("priests", [1, 12])
+def test_service_page_availability_is_not_n_plus_1_over_priests(
+    client, world, django_assert_num_queries, priests
+):
+    for _ in range(priests):
+        world.priest()
+    make_booking(package=world.tamil, slot=world.morning, date=world.date)
+    session = client.session
+    session["puja_city"] = "Bengaluru"
+    session.save()
+    # session, service, packages, slots, overrides, holds, roster in use,
+    # 5 roster reads, live holds' snapshots and their packages, cart badge
+    with django_assert_num_queries(15):
+        response = client.get(
+            world.service.get_absolute_url(),
+            {"date": str(world.date), "package": world.hindi.pk},
+        )
+    assert f"{priests} priest" in response.content.decode()
+
+
+def test_service_page_shows_priests_for_the_chosen_city(client, world):
+    world.priest(areas=[("city", "Pune")])
+    world.priest(areas=[("city", "Pune")])
+    world.priest(areas=[("city", "Bengaluru")])
+    url = world.service.get_absolute_url()
+    params = {"date": str(world.date), "package": world.hindi.pk}
+    assert "3 priests free" in client.get(url, params).content.decode()
+    client.post(
+        reverse("storefront:set-city", args=[world.service.slug]), {"city": "pune"}
+    )
+    page = client.get(url, params).content.decode()
+    assert "2 priests free" in page and "Free priests shown for pune" in page
+    bad = client.post(
+        reverse("storefront:set-city", args=[world.service.slug]), {"city": "<script>"}
+    )
+    assert bad.status_code == 302
+    assert client.session["puja_city"] == "pune"
+
+
+def test_signed_in_customer_sees_their_default_address_city(client, world):
+    from tests import factories
+
+    world.priest(areas=[("pin", "411")])
+    customer = factories.make_user()
+    factories.make_address(user=customer, city="Pune", pincode="411001", state="MH")
+    client.force_login(customer)
+    params = {"date": str(world.date), "package": world.hindi.pk}
+    page = client.get(world.service.get_absolute_url(), params).content.decode()
+    assert "1 priest free" in page and "Free priests shown for Pune" in page
