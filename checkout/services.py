@@ -34,6 +34,7 @@ from checkout.models import (
     SlotHold,
     new_book_id,
 )
+from priests import services as priest_services
 from storefront import capacity
 from storefront import services as storefront_services
 from storefront.exceptions import SlotUnavailableError, StorefrontError
@@ -904,4 +905,9 @@ def _create_booking(*, payment, source):
         message=f"Booking {booking.book_id} for {format_rupees(booking.total_paise)}.",
     )
     tasks.enqueue(tasks.send_booking_confirmation, booking_id=booking.pk)
+    if settings.PRIESTS_AUTO_ASSIGN:
+        booking_id = booking.pk
+        transaction.on_commit(
+            lambda: priest_services.auto_assign_after_booking(booking_id=booking_id)
+        )
     return booking

@@ -10,6 +10,7 @@ on the check here. Booking states move only through ``checkout.states.move``.
 """
 
 import datetime
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from priests.matching import Place, Roster
 from priests.models import Assignment, LeaveDay, Priest
 
 IST = ZoneInfo("Asia/Kolkata")
+logger = logging.getLogger("priests")
 
 
 def item_window(item: BookingItem) -> tuple[datetime.datetime, datetime.datetime]:
@@ -284,6 +286,18 @@ def auto_assign(*, booking_id) -> Booking | None:
         except CheckoutError:
             continue
     return None
+
+
+def auto_assign_after_booking(*, booking_id) -> None:
+    """Run ``auto_assign`` after a booking commits; a failure is logged, never raised.
+
+    The booking stands whatever happens here: without a priest it waits in
+    Operations' queue.
+    """
+    try:
+        auto_assign(booking_id=booking_id)
+    except Exception:
+        logger.exception("Automatic assignment failed for booking %s", booking_id)
 
 
 def _live_for_priest(booking, priest):

@@ -123,3 +123,22 @@ def test_two_customers_race_for_the_last_matching_priest(
     assert len(payments) == 1, results
     assert len(errors) == 1 and "full" in errors[0].message, results
     assert SlotHold.objects.live().count() == 1
+
+
+@pytest.mark.django_db
+def test_auto_assignment_right_after_booking(
+    phonepe,  # noqa: F811
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    settings.PRIESTS_AUTO_ASSIGN = True
+    shop = RosterShop()
+    user, cart, address = shop.customer()
+    payment = services.start_payment(cart=cart, user=user, address=address)
+    phonepe.settle(payment.merchant_order_id, "pay_upi")
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = services.sync_payment(payment=payment, source="test")
+    booking = payment.booking
+    booking.refresh_from_db()
+    assert booking.assigned_priest == shop.priest
+    assert booking.audit_entries.filter(source="auto-assign").exists()
