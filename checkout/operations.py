@@ -23,7 +23,6 @@ from checkout import emails, phonepe, refunds, services, states, tasks, webhooks
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import Booking, Payment, Refund, SlotHold, WebhookDelivery
-from checkout.roles import PRIESTS
 from checkout.selectors import REFUND_RETRIED
 from priests import services as priest_services
 from storefront.india import format_rupees
@@ -55,57 +54,21 @@ def _require_state(booking, allowed, verb):
 
 
 def is_priest(user) -> bool:
-    return bool(
-        user is not None
-        and user.is_active
-        and user.is_staff
-        and user.groups.filter(name=PRIESTS).exists()
-    )
+    """Return whether ``user`` is an active priest of the roster (never staff)."""
+    return priest_services.is_priest(user)
 
 
 # Bookings -------------------------------------------------------------------
 
 
 def assign_priest(*, booking: Booking, priest, actor) -> Booking:
-    """Assign ``priest`` (an active staff member of "Priests") and email customer and priest.
+    """Assign ``priest`` and tell the priest(s) and the customer after the commit.
 
+    The one assignment path (``priests.services.assign_priest``): the priest
+    must match every puja of the booking and be free for its whole duration.
     A confirmed booking becomes ASSIGNED; an assigned one gets the new priest.
     """
-    if not is_priest(priest):
-        raise CheckoutError(_("%(name)s is not an active priest.") % {"name": priest})
-    with transaction.atomic():
-        booking = _lock_booking(booking)
-        _require_state(
-            booking, {Booking.Status.CONFIRMED, Booking.Status.ASSIGNED}, _("assigned")
-        )
-        if booking.assigned_priest_id == priest.pk:
-            raise CheckoutError(
-                _("%(priest)s is already assigned to %(book_id)s.")
-                % {"priest": priest, "book_id": booking.book_id}
-            )
-        previous_priest = booking.assigned_priest
-        booking.assigned_priest = priest
-        message = f"Priest {priest} ({priest.email}) assigned."
-        if previous_priest is not None:
-            message = (
-                f"Priest changed from {previous_priest} to {priest} ({priest.email})."
-            )
-        states.move(
-            booking,
-            Booking.Status.ASSIGNED,
-            source="admin",
-            action="booking.priest_assigned",
-            update_fields=["assigned_priest"],
-            message=message,
-            payload={
-                "priest_id": priest.pk,
-                "previous_priest_id": previous_priest.pk if previous_priest else None,
-            },
-            actor=actor,
-        )
-        booking_id = booking.pk
-        transaction.on_commit(lambda: send_priest_assigned(booking_id=booking_id))
-    return booking
+    return priest_services.assign_priest(booking=booking, priest=priest, actor=actor)
 
 
 def complete_booking(*, booking: Booking, actor) -> Booking:
@@ -330,42 +293,6 @@ def replay_webhook(*, delivery: WebhookDelivery, actor) -> webhooks.WebhookResul
         actor=actor,
     )
     return result
-
-
-# Emails ---------------------------------------------------------------------
-
-
-def send_priest_assigned(*, booking_id):
-    """Tell the customer who their priest is, and the priest where to go."""
-    booking = (
-        Booking.objects.select_related("user", "assigned_priest")
-        .prefetch_related("items")
-        .get(pk=booking_id)
-    )
-    priest = booking.assigned_priest
-    if priest is None:
-        return
-    context = {"booking": booking, "items": list(booking.items.all()), "priest": priest}
-    for to, subject, template in (
-        (
-            booking.user.email,
-            f"Your priest for {booking.book_id}: {priest.get_full_name() or priest}",
-            "priest_assigned_customer",
-        ),
-        (
-            priest.email,
-            f"New puja assigned: {booking.book_id} on {booking.first_date:%d %b %Y}",
-            "priest_assigned_priest",
-        ),
-    ):
-        if not to:
-            continue
-        try:
-            emails.send_templated_email(
-                to=to, subject=subject, template=template, context=context
-            )
-        except Exception:
-            logger.exception("Could not send %s for %s", template, booking)
 
 
 # Refund retries -------------------------------------------------------------

@@ -150,3 +150,33 @@ def make_address(*, user, is_default=True, **extra):
     }
     fields.update(extra)
     return Address.objects.create(user=user, is_default=is_default, **fields)
+
+
+def roster_for_every_priest(*, city="Bengaluru"):
+    """Give every user of the Priests group a roster entry that matches everything.
+
+    Every language, category and active slot, every weekday, ``city``, online
+    and the temple: for tests about something other than matching. Safe to
+    call again (after new categories or slots appear).
+    """
+    from checkout.roles import PRIESTS
+    from priests.models import Priest, ServiceArea, WeeklyAvailability
+    from storefront.models import Language
+
+    categories = list(Category.objects.all())
+    slots = list(TimeSlot.objects.filter(is_active=True))
+    for user in User.objects.filter(groups__name=PRIESTS):
+        priest, _created = Priest.objects.update_or_create(
+            user=user, defaults={"languages": list(Language.values)}
+        )
+        priest.categories.set(categories)
+        for kind, value in (("city", city), ("online", ""), ("temple", "")):
+            ServiceArea.objects.get_or_create(priest=priest, kind=kind, value=value)
+        WeeklyAvailability.objects.bulk_create(
+            [
+                WeeklyAvailability(priest=priest, weekday=day, slot=slot)
+                for day in range(7)
+                for slot in slots
+            ],
+            ignore_conflicts=True,
+        )

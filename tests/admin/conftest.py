@@ -38,6 +38,7 @@ class Staff:
         self.superuser = factories.make_user(
             email="root@okpuja.in", password=PASSWORD, is_staff=True, is_superuser=True
         )
+        factories.roster_for_every_priest()
 
     @staticmethod
     def _staff(name, group, **extra):

@@ -92,6 +92,7 @@ def test_operations_assigns_a_priest_and_cancels_with_a_refund(
     )
     priest.groups.add(groups[PRIESTS])
     booking = paid_booking(live_phonepe)
+    factories.roster_for_every_priest()
     order = booking.payment.merchant_order_id
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
