@@ -64,7 +64,8 @@ def _cards(priest):
                 "booking": booking,
                 "assignments": items,
                 "starts_at": starts_at,
-                "is_today": starts_at.date() == today,
+                # Yesterday's pujas not yet marked done stay at the top.
+                "is_today": starts_at.date() <= today,
                 "accepted": all(a.status == Assignment.Status.ACCEPTED for a in items),
                 "can_complete": items[0].starts_at <= now,
                 "address": address,
