@@ -12,7 +12,6 @@ on the check here. Booking states move only through ``checkout.states.move``.
 import datetime
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -28,6 +27,7 @@ from checkout.models import Booking, BookingItem
 from checkout.roles import PRIESTS
 from priests.matching import Place, Roster
 from priests.models import Assignment, LeaveDay, Priest
+from storefront.models import User
 
 IST = ZoneInfo("Asia/Kolkata")
 logger = logging.getLogger("priests")
@@ -62,14 +62,6 @@ def _booking_items(bookings):
     return BookingItem.objects.filter(booking__in=bookings).select_related(
         "package__service", "slot"
     )
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """Priests who could take a booking, least loaded first."""
-
-    booking_id: int
-    priest_ids: tuple
 
 
 def suggest_priests(*, bookings, rosters=None) -> dict:
@@ -273,8 +265,6 @@ def auto_assign(*, booking_id) -> Booking | None:
     booking = Booking.objects.get(pk=booking_id)
     if booking.status != Booking.Status.CONFIRMED:
         return None
-    from storefront.models import User
-
     for priest_id in suggest_priests(bookings=[booking])[booking.pk]:
         try:
             return assign_priest(
