@@ -165,7 +165,7 @@ def board_context(params) -> dict:
                 Booking.Status.COMPLETED,
             ],
         )
-        .select_related("booking__assigned_priest", "booking__user", "slot")
+        .select_related("booking")
         .order_by("date", "slot__start_time", "booking__book_id")
     )
     unassigned = {
