@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from checkout.models import Booking
 from checkout.roles import OPERATIONS, ensure_staff_groups
 from priests import services
-from priests.models import Assignment
+from priests.models import Assignment, LeaveDay
 from tests import factories
 from tests.e2e.conftest import PHONE, SCREENSHOT_DIR
 from tests.priests.conftest import World, make_booking
@@ -82,11 +82,21 @@ def test_priest_accepts_declines_and_completes_on_a_phone(live_server, page):
     )
     page.screenshot(path=str(SCREENSHOT_DIR / "priest-done-phone.png"), full_page=True)
 
+    # A leave day next week.
+    page.get_by_role("link", name="Leave days").click()
+    leave_day = world.date + datetime.timedelta(days=1)
+    page.get_by_label("Date").fill(leave_day.isoformat())
+    page.get_by_label("Reason (optional)").fill("Family wedding")
+    page.get_by_role("button", name="Add leave day").click()
+    expect(page.locator(".list-group")).to_contain_text("Family wedding")
+    page.screenshot(path=str(SCREENSHOT_DIR / "priest-leave-phone.png"), full_page=True)
+
     assert Booking.objects.get(pk=started.pk).status == Booking.Status.COMPLETED
     assert Assignment.objects.get(booking=accept).status == "accepted"
     declined = Booking.objects.get(pk=decline.pk)
     assert (declined.status, declined.assigned_priest) == ("confirmed", None)
     assert Assignment.objects.get(booking=decline).reason == "Travelling to Nashik"
+    assert LeaveDay.objects.filter(priest__user=priest, date=leave_day).exists()
 
 
 def test_operations_assigns_from_the_board(live_server, page):
