@@ -18,8 +18,10 @@ class AssignPriestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Roster priests (never staff); the assignment itself checks that
+        # the priest matches and is free.
         self.fields["priest"].queryset = User.objects.filter(
-            is_active=True, is_staff=True, groups__name=PRIESTS
+            is_active=True, groups__name=PRIESTS, priest__is_active=True
         ).order_by("first_name", "last_name", "email")
         self.fields["priest"].label_from_instance = lambda user: (
             f"{user.get_full_name() or user.email} ({user.email})"

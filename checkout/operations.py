@@ -53,11 +53,6 @@ def _require_state(booking, allowed, verb):
         )
 
 
-def is_priest(user) -> bool:
-    """Return whether ``user`` is an active priest of the roster (never staff)."""
-    return priest_services.is_priest(user)
-
-
 # Bookings -------------------------------------------------------------------
 
 

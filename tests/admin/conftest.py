@@ -26,11 +26,20 @@ class Staff:
         groups = ensure_staff_groups()
         self.ops = self._staff("ops", groups[OPERATIONS], first_name="Meera")
         self.support = self._staff("support", groups[SUPPORT], first_name="Ravi")
+        # Priests are not staff: they use the priest portal, not the admin.
         self.priest = self._staff(
-            "pandit.sharma", groups[PRIESTS], first_name="Ramesh", last_name="Sharma"
+            "pandit.sharma",
+            groups[PRIESTS],
+            first_name="Ramesh",
+            last_name="Sharma",
+            is_staff=False,
         )
         self.priest2 = self._staff(
-            "pandit.iyer", groups[PRIESTS], first_name="Venkatesh", last_name="Iyer"
+            "pandit.iyer",
+            groups[PRIESTS],
+            first_name="Venkatesh",
+            last_name="Iyer",
+            is_staff=False,
         )
         self.customer = factories.make_user(
             email="devotee@example.in", password=PASSWORD
@@ -42,8 +51,9 @@ class Staff:
 
     @staticmethod
     def _staff(name, group, **extra):
+        extra.setdefault("is_staff", True)
         user = factories.make_user(
-            email=f"{name}@okpuja.in", password=PASSWORD, is_staff=True, **extra
+            email=f"{name}@okpuja.in", password=PASSWORD, **extra
         )
         user.groups.add(group)
         return user

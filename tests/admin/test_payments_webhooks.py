@@ -97,8 +97,13 @@ def test_overview_is_a_handful_of_queries(client, staff, django_assert_num_queri
 
 
 def test_support_overview_shows_only_what_it_may_open(client, staff):
-    client.force_login(staff.priest)
+    # A staff member without checkout permissions sees no cards.
+    clerk = factories.make_user(email="clerk@okpuja.in", is_staff=True)
+    client.force_login(clerk)
     assert client.get(reverse("admin:index")).context.get("cards", []) == []
+    # Priests are not staff: the admin sends them to its login.
+    client.force_login(staff.priest)
+    assert client.get(reverse("admin:index")).status_code == 302
 
 
 def test_recheck_payment_action_settles_a_pending_payment(

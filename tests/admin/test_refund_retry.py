@@ -189,8 +189,15 @@ ROLES = ["ops", "support", "priest", "customer", "anonymous", "superuser"]
 # (url name, action) -> expected answer per role, in ROLES order; "done" is a
 # redirect back to the list after a new refund was started.
 RETRY_POSTS = {
-    (PAYMENTS, "retry_refunds_action"): ("done", 200, 403, "login", "login", "done"),
-    (REFUNDS, "retry_action"): ("done", 403, 403, "login", "login", "done"),
+    (PAYMENTS, "retry_refunds_action"): (
+        "done",
+        200,
+        "login",
+        "login",
+        "login",
+        "done",
+    ),
+    (REFUNDS, "retry_action"): ("done", 403, "login", "login", "login", "done"),
 }
 
 

@@ -86,7 +86,6 @@ def test_operations_assigns_a_priest_and_cancels_with_a_refund(
     ops.groups.add(groups[OPERATIONS])
     priest = factories.make_user(
         email="pandit.sharma@okpuja.in",
-        is_staff=True,
         first_name="Ramesh",
         last_name="Sharma",
     )

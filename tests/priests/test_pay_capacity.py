@@ -10,7 +10,6 @@ from checkout.models import Payment, SlotHold
 from priests.models import Priest
 from storefront.exceptions import SlotUnavailableError
 from tests import factories
-from tests.checkout.conftest import phonepe, sandbox  # noqa: F401 - fixtures
 from tests.checkout.test_concurrency import run_concurrently
 from tests.priests.conftest import make_priest
 
@@ -38,7 +37,7 @@ class RosterShop:
 
 
 @pytest.mark.django_db
-def test_pay_needs_a_matching_priest_at_the_address(phonepe):  # noqa: F811
+def test_pay_needs_a_matching_priest_at_the_address(phonepe):
     shop = RosterShop()
     user, cart, pune = shop.customer(city="Pune", pincode="411001", state="MH")
     with pytest.raises(CheckoutError, match="full"):
@@ -53,7 +52,7 @@ def test_pay_needs_a_matching_priest_at_the_address(phonepe):  # noqa: F811
 
 
 @pytest.mark.django_db
-def test_packages_needing_two_priests_need_two_matching_priests(phonepe):  # noqa: F811
+def test_packages_needing_two_priests_need_two_matching_priests(phonepe):
     shop = RosterShop(priest_count=2)
     pune = make_priest(
         languages=["hi"],
@@ -70,7 +69,7 @@ def test_packages_needing_two_priests_need_two_matching_priests(phonepe):  # noq
 
 
 @pytest.mark.django_db
-def test_override_stays_a_cap_and_blackout(phonepe):  # noqa: F811
+def test_override_stays_a_cap_and_blackout(phonepe):
     from storefront.models import SlotCapacityOverride
 
     shop = RosterShop()
@@ -81,7 +80,7 @@ def test_override_stays_a_cap_and_blackout(phonepe):  # noqa: F811
 
 
 @pytest.mark.django_db
-def test_leave_takes_the_priest_out_of_capacity(phonepe):  # noqa: F811
+def test_leave_takes_the_priest_out_of_capacity(phonepe):
     shop = RosterShop()
     user, cart, address = shop.customer()
     Priest.objects.get(user=shop.priest).leave_days.create(date=shop.date)
@@ -92,7 +91,7 @@ def test_leave_takes_the_priest_out_of_capacity(phonepe):  # noqa: F811
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgres
 def test_two_customers_race_for_the_last_matching_priest(
-    phonepe,  # noqa: F811
+    phonepe,
     monkeypatch,
 ):
     """Guards the slot row locks with roster capacity: one priest, two payers.
@@ -127,7 +126,7 @@ def test_two_customers_race_for_the_last_matching_priest(
 
 @pytest.mark.django_db
 def test_auto_assignment_right_after_booking(
-    phonepe,  # noqa: F811
+    phonepe,
     settings,
     django_capture_on_commit_callbacks,
 ):
