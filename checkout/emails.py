@@ -100,24 +100,3 @@ def send_booking_cancelled(*, booking_id):
         template="booking_cancelled",
         context={"booking": booking, "items": list(booking.items.all())},
     )
-
-
-def send_booking_cancelled_to_priest(*, booking_id, priest_id):
-    """Tell the priest who was assigned that the booking was cancelled."""
-    booking = Booking.objects.select_related("user").get(pk=booking_id)
-    priest = booking.assigned_priest
-    if priest is None or priest.pk != priest_id or not priest.email:
-        return
-    try:
-        send_templated_email(
-            to=priest.email,
-            subject=f"Puja cancelled: {booking.book_id} on {booking.first_date:%d %b %Y}",
-            template="booking_cancelled_priest",
-            context={
-                "booking": booking,
-                "items": list(booking.items.all()),
-                "priest": priest,
-            },
-        )
-    except Exception:
-        logger.exception("Could not tell the priest about cancelling %s", booking)

@@ -86,7 +86,30 @@ def booking_cancelled_for_priests(*, booking_id, priest_ids):
     for priest in get_user_model().objects.filter(pk__in=priest_ids):
         send(
             user=priest,
-            subject=f"Cancelled: {booking.book_id} on {booking.first_date:%d %b %Y}",
+            subject=f"{booking.book_id} on {booking.first_date:%d %b %Y} was cancelled",
             template="booking_cancelled_priest",
             context={"booking": booking, "items": items, "priest": priest},
         )
+
+
+def booking_rescheduled_for_priest(*, booking_id, priest_id, kept):
+    """Tell a priest that a puja moved: the new time, or that it is no longer theirs."""
+    booking = _booking(booking_id)
+    priest = get_user_model().objects.filter(pk=priest_id).first()
+    if priest is None:
+        return
+    send(
+        user=priest,
+        subject=(
+            f"Rescheduled: {booking.book_id}, now {booking.first_date:%d %b %Y}"
+            if kept
+            else f"{booking.book_id} was rescheduled; you are no longer needed"
+        ),
+        template="booking_rescheduled_priest",
+        context={
+            "booking": booking,
+            "items": list(booking.items.all()),
+            "priest": priest,
+            "kept": kept,
+        },
+    )

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from checkout import emails, phonepe, refunds, services, states, tasks, webhooks
+from checkout import phonepe, refunds, services, states, tasks, webhooks
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import Booking, Payment, Refund, SlotHold, WebhookDelivery

@@ -22,6 +22,7 @@ from checkout.audit import record_audit
 from checkout.calendar import booking_place, item_starts_at
 from checkout.errors import CheckoutError
 from checkout.models import Booking, BookingItem, Refund, SlotHold
+from priests import services as priest_services
 from storefront import capacity
 from storefront import services as storefront_services
 from storefront.exceptions import SlotUnavailableError, StorefrontError
@@ -230,7 +231,11 @@ def reschedule(
         slots = services._lock_slots({item.slot_id, slot.pk})
         try:
             capacity.check_slot_has_room(
-                date=date, slot=slots[slot.pk], priests=item.priest_count
+                date=date,
+                slot=slots[slot.pk],
+                priests=item.priest_count,
+                package=item.package,
+                address=booking.address,
             )
         except SlotUnavailableError as exc:
             raise CheckoutError(exc.message) from None
@@ -263,6 +268,8 @@ def reschedule(
         item.save(update_fields=["date", "slot", "slot_label"])
         booking.first_date = min(i.date for i in booking.items.all())
         booking.save(update_fields=["first_date", "updated_at"])
+        # The priest's time moves with the puja, or the priest is freed.
+        priest_services.follow_reschedule(booking=booking, item=item, actor=user)
         record_audit(
             source="customer",
             action="booking.rescheduled",

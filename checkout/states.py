@@ -112,8 +112,13 @@ BOOKING = StateMachine(
     moves=(
         Move(B.CONFIRMED, B.ASSIGNED, "operations.assign_priest"),
         Move(B.ASSIGNED, B.ASSIGNED, "operations.assign_priest (another priest)"),
-        # Back to Operations' "needs a priest" queue, with the priest's reason.
-        Move(B.ASSIGNED, B.CONFIRMED, "priests.services.decline_assignment"),
+        # Back to Operations' "needs a priest" queue: the priest declined, or
+        # cannot take a rescheduled puja.
+        Move(
+            B.ASSIGNED,
+            B.CONFIRMED,
+            "priests.services.decline_assignment / follow_reschedule",
+        ),
         Move(B.CONFIRMED, B.COMPLETED, "operations.complete_booking"),
         Move(B.ASSIGNED, B.COMPLETED, "operations.complete_booking"),
         Move(B.CONFIRMED, B.CANCELLED, "operations.cancel_booking"),

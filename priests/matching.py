@@ -152,36 +152,51 @@ class Demand:
 def slot_demands(*, date, slot_ids, exclude_payment_id=None) -> dict:
     """Return {slot_id: [Demand]} of the live holds (payments and bookings) on ``date``.
 
-    Each hold's lines come from its payment's snapshot (the package and the
-    address the customer paid for): two queries however many holds there are.
+    A booking's demand comes from its items (they follow a reschedule), a
+    payment's from its snapshot (the package and address it pays for): three
+    queries however many holds there are.
     """
-    from checkout.models import SlotHold
+    from checkout.models import BookingItem, SlotHold
 
-    holds = SlotHold.objects.live().filter(date=date, slot_id__in=list(slot_ids))
+    slot_ids = list(slot_ids)
+    holds = SlotHold.objects.live().filter(date=date, slot_id__in=slot_ids)
     if exclude_payment_id is not None:
         holds = holds.exclude(payment_id=exclude_payment_id)
     wanted = []
-    for slot_id, snapshot in holds.values_list("slot_id", "payment__snapshot"):
+    booking_ids = set()
+    for slot_id, snapshot, booking_id in holds.values_list(
+        "slot_id", "payment__snapshot", "booking_id"
+    ):
+        if booking_id is not None:
+            booking_ids.add(booking_id)
+            continue
         for line in (snapshot or {}).get("lines", ()):
             if line["slot_id"] == slot_id and line["date"] == date.isoformat():
-                wanted.append((slot_id, line, snapshot.get("address")))
+                wanted.append(
+                    (slot_id, line["package_id"], line["priest_count"], snapshot)
+                )
+    if booking_ids:
+        for slot_id, package_id, priests, address in BookingItem.objects.filter(
+            booking_id__in=booking_ids, date=date, slot_id__in=slot_ids
+        ).values_list("slot_id", "package_id", "priest_count", "booking__address"):
+            wanted.append((slot_id, package_id, priests, {"address": address}))
     packages = {
         package.pk: package
         for package in Package.objects.select_related("service").filter(
-            pk__in={line["package_id"] for _slot, line, _address in wanted}
+            pk__in={package_id for _slot, package_id, _n, _s in wanted}
         )
     }
     demands = defaultdict(list)
-    for slot_id, line, address in wanted:
-        package = packages.get(line["package_id"])
+    for slot_id, package_id, priests, source in wanted:
+        package = packages.get(package_id)
         if package is None:
             continue
         demands[slot_id].append(
             Demand(
-                priests=line["priest_count"],
+                priests=priests,
                 service=package.service,
                 language=package.language,
-                place=Place.for_address(package.service, address),
+                place=Place.for_address(package.service, source.get("address")),
             )
         )
     return demands

@@ -406,6 +406,80 @@ def release_for_cancellation(*, booking: Booking) -> list:
     return priest_ids
 
 
+def follow_reschedule(*, booking: Booking, item: BookingItem, actor) -> None:
+    """Move the priest's time with a rescheduled puja, or free the priest.
+
+    Called inside the reschedule's transaction, after ``item`` got its new
+    date and slot. The priest keeps the puja when they still match and are
+    free then; otherwise the booking goes back to Operations' queue. The
+    priest is told after the commit either way.
+    """
+    item = BookingItem.objects.select_related("package__service", "slot").get(
+        pk=item.pk
+    )
+    starts_at, ends_at = item_window(item)
+    for assignment in list(
+        Assignment.objects.live()
+        .filter(item=item)
+        .exclude(status=Assignment.Status.DONE)
+    ):
+        Priest.objects.select_for_update().get(user_id=assignment.priest_id)
+        roster = Roster.load(date=item.date)
+        place = Place.for_address(item.package.service, booking.address)
+        kept = assignment.priest_id in roster.matching(
+            service=item.package.service,
+            language=item.package.language,
+            place=place,
+            slot_id=item.slot_id,
+        ) and not (
+            Assignment.objects.live()
+            .filter(
+                priest_id=assignment.priest_id,
+                starts_at__lt=ends_at,
+                ends_at__gt=starts_at,
+            )
+            .exclude(pk=assignment.pk)
+            .exists()
+        )
+        if kept:
+            assignment.starts_at, assignment.ends_at = starts_at, ends_at
+            try:
+                with transaction.atomic():
+                    assignment.save(update_fields=["starts_at", "ends_at"])
+            except IntegrityError:
+                kept = False
+        if not kept:
+            assignment.status = Assignment.Status.RELEASED
+            assignment.responded_at = timezone.now()
+            assignment.save(update_fields=["status", "responded_at"])
+            if (
+                booking.status == Booking.Status.ASSIGNED
+                and booking.assigned_priest_id == assignment.priest_id
+            ):
+                booking.assigned_priest = None
+                states.move(
+                    booking,
+                    Booking.Status.CONFIRMED,
+                    source="reschedule",
+                    action="booking.priest_released",
+                    update_fields=["assigned_priest"],
+                    message=(
+                        f"{assignment.priest} cannot take {item.service_title} at "
+                        "its new time; back in the queue."
+                    ),
+                    payload={"priest_id": assignment.priest_id},
+                    actor=actor,
+                )
+        booking_id, priest_id, keep = booking.pk, assignment.priest_id, kept
+        transaction.on_commit(
+            lambda b=booking_id, p=priest_id, k=keep: (
+                notifications.booking_rescheduled_for_priest(
+                    booking_id=b, priest_id=p, kept=k
+                )
+            )
+        )
+
+
 def add_leave_day(*, priest, date: datetime.date, reason: str = "") -> LeaveDay:
     """Mark ``date`` as a leave day, unless the priest has a puja that day."""
     profile = Priest.objects.get(user=priest)

@@ -35,12 +35,12 @@ def paid_booking(phonepe, shop, *, capture=None):
 def make_priest():
     priest = factories.make_user(
         email="pandit.rao@okpuja.in",
-        is_staff=True,
         first_name="Suresh",
         last_name="Rao",
         phone="+919822233344",
     )
     priest.groups.add(ensure_staff_groups()[PRIESTS])
+    factories.roster_for_every_priest()
     return priest
 
 

@@ -134,12 +134,12 @@ def test_sankalp_is_edited_in_the_cart_frozen_at_pay_and_sent_to_the_priest(
 def make_priest():
     priest = factories.make_user(
         email="pandit.joshi@okpuja.in",
-        is_staff=True,
         first_name="Ramesh",
         last_name="Joshi",
         phone="+919811122233",
     )
     priest.groups.add(ensure_staff_groups()[PRIESTS])
+    factories.roster_for_every_priest()
     return priest
 
 

@@ -167,7 +167,7 @@ def test_cancellation_releases_and_tells_the_priest(
         )
     assert not Assignment.objects.live().filter(booking=booking).exists()
     assert any(
-        m.to == [priest.email] and m.subject.startswith("Cancelled")
+        m.to == [priest.email] and m.subject.endswith("was cancelled")
         for m in mail.outbox
     )
 
@@ -194,3 +194,45 @@ def test_auto_assign_picks_the_least_busy(world, ops, settings):
     assert services.auto_assign(booking_id=booking.pk) is None
     settings.PRIESTS_AUTO_ASSIGN = True
     assert services.auto_assign(booking_id=booking.pk).assigned_priest == idle
+
+
+def test_reschedule_moves_the_priest_or_frees_them(
+    world, ops, django_capture_on_commit_callbacks
+):
+    from checkout import selfservice
+
+    priest = world.priest(slots=[world.morning, world.evening])
+    world.priest(first_name="Later", slots=[world.later])
+    booking = make_booking(package=world.hindi, slot=world.morning, date=world.date)
+    services.assign_priest(booking=booking, priest=priest, actor=ops)
+    item = booking.items.get()
+    mail.outbox.clear()
+    # Still matching and free in the evening: the priest's time moves along.
+    with django_capture_on_commit_callbacks(execute=True):
+        selfservice.reschedule(
+            booking=booking,
+            user=booking.user,
+            item_id=item.pk,
+            date=world.date,
+            slot=world.evening,
+        )
+    assignment = Assignment.objects.live().get(booking=booking)
+    assert assignment.starts_at.astimezone(services.IST).hour == 18
+    assert Booking.objects.get(pk=booking.pk).assigned_priest == priest
+    assert [m.subject for m in mail.outbox if m.to == [priest.email]] == [
+        f"Rescheduled: {booking.book_id}, now {world.date:%d %b %Y}"
+    ]
+    # The priest does not work at 7:00: freed, the booking back in the queue.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        selfservice.reschedule(
+            booking=booking,
+            user=booking.user,
+            item_id=item.pk,
+            date=world.date,
+            slot=world.later,
+        )
+    booking.refresh_from_db()
+    assert (booking.status, booking.assigned_priest) == ("confirmed", None)
+    assert not Assignment.objects.live().filter(booking=booking).exists()
+    assert "no longer needed" in mail.outbox[0].subject

@@ -122,15 +122,15 @@ def test_roster_reads_take_fixed_queries(world, django_assert_num_queries):
     world.priest()
     world.priest()
     make_booking(package=world.hindi, slot=world.morning, date=world.date)
-    # 5 roster reads + live holds + their packages.
-    with django_assert_num_queries(7):
+    # 5 roster reads + live holds + the bookings' items + their packages.
+    with django_assert_num_queries(8):
         assert all_slots() == [1, 2, 2]
     for _ in range(8):
         world.priest(languages=["hi", "ta"])
     for slot in world.slots:
         make_booking(package=world.tamil, slot=slot, date=world.date)
         make_booking(package=world.hindi, slot=slot, date=world.date)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert all_slots() == [7, 8, 8]
 
 
@@ -145,8 +145,8 @@ def test_service_page_availability_is_not_n_plus_1_over_priests(
     session["puja_city"] = "Bengaluru"
     session.save()
     # session, service, packages, slots, overrides, holds, roster in use,
-    # 5 roster reads, live holds' snapshots and their packages, cart badge
-    with django_assert_num_queries(15):
+    # 5 roster reads, live holds, the bookings' items, their packages, cart badge
+    with django_assert_num_queries(16):
         response = client.get(
             world.service.get_absolute_url(),
             {"date": str(world.date), "package": world.hindi.pk},
