@@ -34,12 +34,14 @@ def test_only_priests_get_in(client, world):
 
 def test_priest_sees_assignment_with_time_place_and_customer(client, assigned):
     priest, booking = assigned
+    booking.items.update(sankalp={"names": "Asha and Ravi Sharma", "gotra": "Kashyap"})
     client.force_login(priest)
     response = client.get(reverse("priests:portal"))
     page = response.content.decode()
     assert response.status_code == 200
     assert booking.book_id in page
     assert "6:00 AM IST" in page
+    assert "Sankalp for Asha and Ravi Sharma; gotra Kashyap" in page
     assert "Asha Sharma" in page and "tel:+919876543210" in page
     assert "https://www.google.com/maps/search/?api=1&amp;query=" in page
     assert priest.is_staff is False
