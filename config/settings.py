@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "storefront",
     "checkout",
     "staffauth",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +239,7 @@ PHONEPE_WEBHOOK_BUDGET_SECONDS = float(env("PHONEPE_WEBHOOK_BUDGET_SECONDS", "0.
 PHONEPE_ORDER_EXPIRE_AFTER = env_int("PHONEPE_ORDER_EXPIRE_AFTER", 900)
 CHECKOUT_HOLD_GRACE_SECONDS = env_int("CHECKOUT_HOLD_GRACE_SECONDS", 20 * 60)
 CHECKOUT_POLL_INTERVAL_SECONDS = env_int("CHECKOUT_POLL_INTERVAL_SECONDS", 2)
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)  # personal access tokens (docs/api.md)
 CHECKOUT_GATEWAY_CHECK_MIN_SECONDS = env_int("CHECKOUT_GATEWAY_CHECK_MIN_SECONDS", 3)
 # A payment pending this long gets "Return to PhonePe" / "Cancel this payment".
 CHECKOUT_PENDING_HELP_SECONDS = env_int("CHECKOUT_PENDING_HELP_SECONDS", 30)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("livez", livez, name="livez"),
     path("", include("checkout.urls")),
     path("", include("storefront.urls")),
+    path("", include("api.urls")),
 ]
