@@ -18,14 +18,13 @@ from api.schemas import (
     SlotAvailabilityOut,
     SlotOut,
 )
-from storefront import selectors
+from storefront import capacity, selectors
 from storefront import services as storefront_services
 from storefront.forms import CatalogFilterForm
 from storefront.models import Package, Service
+from storefront.views import PAGE_SIZE
 
 router = Router(tags=["catalog"])
-
-PAGE_SIZE = 12
 
 
 class CatalogFilters(Schema):
@@ -109,7 +108,6 @@ def _active_service(slug):
         Service.objects.select_related("category"),
         slug=slug,
         is_active=True,
-        category__is_active=True,
     )
 
 
@@ -163,6 +161,6 @@ def slots(request, date: datetime.date, package_id: int = Path(..., ge=1, le=ID_
                 remaining=a.remaining,
                 available=a.remaining >= package.priest_count,
             )
-            for a in storefront_services.slot_availability(date=date)
+            for a in capacity.slot_availability(date=date)
         ],
     )

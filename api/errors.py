@@ -14,7 +14,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from checkout.errors import CheckoutError
-from storefront import services as storefront_services
+from storefront import exceptions as storefront_errors
 
 logger = logging.getLogger("api")
 
@@ -60,11 +60,11 @@ def error_response(status, code, message, fields=None, *, headers=None):
 
 # Which storefront rule broke -> (status, code).
 STOREFRONT_ERRORS = [
-    (storefront_services.BookingDateError, 400, "invalid_date"),
-    (storefront_services.SlotUnavailableError, 409, "slot_unavailable"),
-    (storefront_services.PromoError, 400, "invalid_promo"),
-    (storefront_services.CartError, 409, "cart_not_editable"),
-    (storefront_services.StorefrontError, 409, "not_allowed"),
+    (storefront_errors.BookingDateError, 400, "invalid_date"),
+    (storefront_errors.SlotUnavailableError, 409, "slot_unavailable"),
+    (storefront_errors.PromoError, 400, "invalid_promo"),
+    (storefront_errors.CartError, 409, "cart_not_editable"),
+    (storefront_errors.StorefrontError, 409, "not_allowed"),
 ]
 
 
@@ -154,7 +154,7 @@ def install(api):
     api.add_exception_handler(ValidationError, validation_error)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
-    api.add_exception_handler(storefront_services.StorefrontError, storefront_error)
+    api.add_exception_handler(storefront_errors.StorefrontError, storefront_error)
     api.add_exception_handler(CheckoutError, checkout_error)
 
 

@@ -6,7 +6,7 @@ committed copy is api/openapi.json (``make schema`` rewrites it).
 
 from ninja import NinjaAPI
 
-from api import account, cart, errors
+from api import account, cart, catalog, errors
 from api.parser import GuardedParser
 from api.security import AUTH
 
@@ -27,7 +27,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-# catalog: waits for storefront.selectors
+api.add_router("/catalog/", catalog.router)
 api.add_router("/cart/", cart.router)
 api.add_router("/addresses/", account.addresses)
 api.add_router("/bookings/", account.bookings)
