@@ -6,7 +6,7 @@ committed copy is api/openapi.json (``make schema`` rewrites it).
 
 from ninja import NinjaAPI
 
-from api import account, cart, catalog, errors
+from api import account, cart, catalog, errors, payments
 from api.parser import GuardedParser
 from api.security import AUTH
 
@@ -32,3 +32,4 @@ api.add_router("/cart/", cart.router)
 api.add_router("/addresses/", account.addresses)
 api.add_router("/bookings/", account.bookings)
 api.add_router("/auth/", account.auth)
+api.add_router("/payments/", payments.router)

@@ -29,6 +29,10 @@ def _depth(value, level=1):
             _depth(item, level + 1)
 
 
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
 class GuardedParser(Parser):
     def parse_body(self, request):
         body = request.body
@@ -37,7 +41,7 @@ class GuardedParser(Parser):
         if b"\x00" in body:
             raise BadJson("The request body contains a NUL byte.")
         try:
-            data = json.loads(body.decode("utf-8"))
+            data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise BadJson("The request body must be JSON.") from exc
         _depth(data)
