@@ -193,7 +193,13 @@ def booking_detail(request, book_id: str = Path(..., max_length=11)):
 
 @auth.post(
     "/token/",
-    response={201: TokenOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+    response={
+        201: TokenOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        413: ErrorOut,
+        429: ErrorOut,
+    },
     auth=None,
     summary="Exchange email and password for a personal access token",
 )

@@ -8,6 +8,7 @@ the error is not about one field). Nothing under /api/ answers HTML.
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
@@ -43,6 +44,12 @@ class ApiError(Exception):
 
 class BadJson(ValueError):
     """The body is not JSON the API accepts (see ``parser.GuardedParser``)."""
+
+    def __init__(self, message, *, status=400, code="invalid_json"):
+        super().__init__(message)
+        self.message = str(message)
+        self.status = status
+        self.code = code
 
 
 def error_response(status, code, message, fields=None, *, headers=None):
@@ -117,6 +124,9 @@ def http_error(request, exc):
             _("Too many requests. Please wait and try again."),
             headers=headers,
         )
+    if isinstance(exc.__cause__, BadJson):
+        cause = exc.__cause__
+        return error_response(cause.status, cause.code, cause.message)
     if status == 400 and isinstance(exc.__cause__, ValueError | UnicodeDecodeError):
         return error_response(400, "invalid_json", _("The request body must be JSON."))
     if status == 403:
@@ -141,6 +151,10 @@ def checkout_error(request, exc):
     return error_response(409, "checkout_failed", exc.message)
 
 
+def too_large(request, exc):
+    return error_response(413, "body_too_large", _("The request body is too large."))
+
+
 def server_error(request, exc):
     logger.exception("API error on %s %s", request.method, request.path)
     return error_response(
@@ -154,6 +168,7 @@ def install(api):
     api.add_exception_handler(ValidationError, validation_error)
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(RequestDataTooBig, too_large)
     api.add_exception_handler(storefront_errors.StorefrontError, storefront_error)
     api.add_exception_handler(CheckoutError, checkout_error)
 
@@ -161,4 +176,4 @@ def install(api):
 # The error statuses each operation documents in the schema.
 PUBLIC_ERRORS = {400: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
-WRITE_ERRORS = {**ERRORS, 409: ErrorOut}
+WRITE_ERRORS = {**ERRORS, 409: ErrorOut, 413: ErrorOut}

@@ -6,7 +6,7 @@ from ninja.parser import Parser
 
 from api.errors import BadJson
 
-MAX_BODY_BYTES = 16 * 1024
+MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 8
 
 
@@ -35,9 +35,17 @@ def _refuse_constant(name):
 
 class GuardedParser(Parser):
     def parse_body(self, request):
+        content_type = request.content_type or ""
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise BadJson(
+                "Send the request body as application/json.",
+                code="unsupported_content_type",
+            )
         body = request.body
         if len(body) > MAX_BODY_BYTES:
-            raise BadJson("The request body is too large.")
+            raise BadJson(
+                "The request body is too large.", status=413, code="body_too_large"
+            )
         if b"\x00" in body:
             raise BadJson("The request body contains a NUL byte.")
         try:

@@ -80,7 +80,7 @@ def test_add_errors_change_nothing(api, customer):
         ('{"package_id": "\\u0000"}', 400, "invalid_json"),
         ('{"package_id": "\\ud800"}', 400, "invalid_json"),
         (b'{"package_id": "\xff"}', 400, "invalid_json"),
-        ('{"package_id": ' + "1" * 20000 + "}", 400, "invalid_json"),
+        ('{"package_id": ' + "1" * 70_000 + "}", 413, "body_too_large"),
     ]
     for body, status, code in cases:
         assert_error(api.post("/api/cart/items/", body), status, code)

@@ -27,3 +27,24 @@ def test_server_errors_are_json_500(api, monkeypatch):
     response = api.get("/api/cart/")
     assert_error(response, 500, "server_error")
     assert "boom" not in response.content.decode()
+
+
+def test_bodies_that_are_not_json_objects(api, client):
+    form = api.client.post(
+        "/api/cart/promo/",
+        {"code": "X"},
+        headers={"Authorization": f"Bearer {api.token}"},
+    )
+    assert_error(form, 400, "unsupported_content_type")
+    assert_error(api.post("/api/cart/promo/", '"X"'), 400, "invalid_json")
+    assert_error(
+        api.post("/api/cart/promo/", '{"code": "' + "x" * 70_000 + '"}'),
+        413,
+        "body_too_large",
+    )
+    # Past Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE) too.
+    assert_error(
+        api.post("/api/cart/promo/", '{"code": "' + "x" * 3_000_000 + '"}'),
+        413,
+        "body_too_large",
+    )
