@@ -34,12 +34,13 @@ class ErrorOut(Schema):
 class ApiError(Exception):
     """Raise from an endpoint to answer with the error shape."""
 
-    def __init__(self, status, code, message, fields=None):
+    def __init__(self, status, code, message, fields=None, *, headers=None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = str(message)
         self.fields = fields or {}
+        self.headers = headers or {}
 
 
 class BadJson(ValueError):
@@ -104,7 +105,9 @@ def validation_error(request, exc):
 
 
 def api_error(request, exc):
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
+    return error_response(
+        exc.status, exc.code, exc.message, exc.fields, headers=exc.headers
+    )
 
 
 def http_error(request, exc):
