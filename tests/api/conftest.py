@@ -6,7 +6,6 @@ import pytest
 
 from api.tokens import issue_token
 from tests import factories
-from tests.checkout.conftest import Shop, live_phonepe, phonepe, sandbox  # noqa: F401
 
 
 class ApiClient:

@@ -4,8 +4,7 @@ from checkout.models import Booking
 from storefront.models import Address
 from tests import factories
 from tests.api.conftest import ApiClient, assert_error
-from tests.checkout.conftest import Shop
-from tests.checkout.test_views import paid_booking
+from tests.fixtures import Shop
 
 ADDRESS = {
     "full_name": "Asha Sharma",
@@ -83,7 +82,8 @@ def test_another_customers_address_is_404(api, customer):
 
 def test_my_bookings_and_detail_owner_only(phonepe, client, db):
     shop = Shop()
-    payment, booking = paid_booking(phonepe, shop)
+    booking = shop.paid_booking(phonepe)
+    payment = booking.payment
     from api.tokens import issue_token
 
     mine = ApiClient(client, issue_token(user=payment.user).raw)

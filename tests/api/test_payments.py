@@ -12,18 +12,13 @@ from checkout.models import Booking, Payment
 from storefront.models import Cart
 from tests import factories
 from tests.api.conftest import ApiClient, assert_error
-from tests.checkout.conftest import Shop
+from tests.fixtures import Shop
 
 PROCESS = "/api/payments/process-cart/"
 
 
 def check_url(payment_id):
     return f"/api/payments/{payment_id}/check-booking/"
-
-
-@pytest.fixture
-def shop(db):
-    return Shop()
 
 
 def test_process_cart_and_check_booking_keep_the_seed_shapes(phonepe, client, shop):
