@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Path, Router, Status
 
-from api.errors import ERRORS, ApiError, ErrorOut
+from api.errors import ERRORS, ApiError, ErrorOut, form_error
 from api.schemas import (
     ID_MAX,
     AddressIn,
@@ -62,12 +62,7 @@ def _save(request, payload, address):
     """Validate with the address page's form, then save through the service."""
     form = AddressForm(payload.dict(), instance=address)
     if not form.is_valid():
-        fields = {
-            name: [str(e) for e in errors] for name, errors in form.errors.items()
-        }
-        names = sorted(fields)
-        code = f"invalid_{names[0]}" if len(names) == 1 else "invalid_request"
-        raise ApiError(400, code, fields[names[0]][0], fields)
+        raise form_error(form)
     saved = storefront_services.save_address(
         address=form.save(commit=False),
         user=request.user,

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Path, Router, Status
 
-from api.errors import ERRORS, WRITE_ERRORS, ApiError
+from api.errors import ERRORS, WRITE_ERRORS, ApiError, form_error
 from api.schemas import (
     ID_MAX,
     CartItemChangeIn,
@@ -16,8 +16,12 @@ from api.schemas import (
     CartLineOut,
     CartOut,
     PromoIn,
+    SankalpIn,
+    SankalpOut,
 )
+from checkout.services import checkout_needs
 from storefront import services as storefront_services
+from storefront.forms import SankalpForm
 from storefront.models import CartItem, Package, TimeSlot
 
 router = Router(tags=["cart"])
@@ -27,6 +31,7 @@ def cart_out(request, cart=None):
     if cart is None:
         cart = storefront_services.get_cart_for_request(request)
     totals = storefront_services.cart_totals(cart=cart, user=request.user)
+    needs = checkout_needs(totals.lines)
     return CartOut(
         cart_id=cart.pk if cart is not None else None,
         status=cart.status if cart is not None else "open",
@@ -36,6 +41,7 @@ def cart_out(request, cart=None):
                 package_id=item.package_id,
                 puja=item.package.service.title,
                 puja_slug=item.package.service.slug,
+                kind=item.package.service.kind,
                 tier=item.package.tier,
                 language=item.package.language,
                 date=item.date,
@@ -43,6 +49,16 @@ def cart_out(request, cart=None):
                 slot=item.slot.display,
                 price_paise=item.package.price_paise,
                 priest_count=item.package.priest_count,
+                sankalp=(
+                    SankalpOut(
+                        **{
+                            key: str((item.sankalp or {}).get(key) or "")
+                            for key in storefront_services.SANKALP_FIELDS
+                        }
+                    )
+                    if item.has_sankalp
+                    else None
+                ),
             )
             for item in totals.lines
         ],
@@ -54,6 +70,8 @@ def cart_out(request, cart=None):
         subtotal_paise=totals.subtotal_paise,
         discount_paise=totals.discount_paise,
         total_paise=totals.total_paise,
+        needs_address=needs["address"],
+        needs_phone=needs["phone"],
     )
 
 
@@ -113,6 +131,22 @@ def change_item(
     cart = _own_item(request, item_id)
     storefront_services.change_cart_item(
         cart=cart, item_id=item_id, date=payload.date, slot=_slot(payload.slot_id)
+    )
+    return cart_out(request)
+
+
+@router.put(
+    "/items/{item_id}/sankalp/",
+    response={200: CartOut, **WRITE_ERRORS},
+    summary="Set the sankalp details of a line (needed before paying)",
+)
+def set_sankalp(request, payload: SankalpIn, item_id: int = Path(..., ge=1, le=ID_MAX)):
+    cart = _own_item(request, item_id)
+    form = SankalpForm(payload.dict())
+    if not form.is_valid():
+        raise form_error(form)
+    storefront_services.save_sankalp(
+        cart=cart, item_id=item_id, sankalp=form.cleaned_data
     )
     return cart_out(request)
 

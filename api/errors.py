@@ -43,6 +43,14 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+def form_error(form):
+    """An ApiError (400) naming the fields a Django form refused."""
+    fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+    names = sorted(fields)
+    code = f"invalid_{names[0]}" if len(names) == 1 else "invalid_request"
+    return ApiError(400, code, fields[names[0]][0], fields)
+
+
 class BadJson(ValueError):
     """The body is not JSON the API accepts (see ``parser.GuardedParser``)."""
 

@@ -55,7 +55,12 @@ class ProcessCartIn(Schema):
     ]
     address_id: Id | None = Field(
         None,
-        description="Where the puja happens; default: the customer's default address.",
+        description="Where a puja at home happens; default: the default address.",
+    )
+    contact_phone: str = Field(
+        "",
+        max_length=20,
+        description="Phone / WhatsApp number for an online puja's video link.",
     )
 
 
@@ -108,13 +113,18 @@ def process_cart(request, payload: ProcessCartIn):
             raise ApiError(404, "address_not_found", _("No such address."))
     else:
         address = addresses.order_by("-is_default", "-created_at").first()
-    if address is None:
+    if address is None and services.checkout_needs(cart.items.all())["address"]:
         raise ApiError(
             400,
             "address_required",
             _("Add an address where the puja will happen first."),
         )
-    payment = services.start_payment(cart=cart, user=request.user, address=address)
+    payment = services.start_payment(
+        cart=cart,
+        user=request.user,
+        address=address,
+        contact_phone=payload.contact_phone,
+    )
     return Status(
         201,
         ProcessCartOut(

@@ -75,11 +75,28 @@ class SlotAvailabilityOut(Schema):
     slots: list[SlotOut]
 
 
+class SankalpIn(Schema):
+    names: str = Field(description="Who the puja is for, separated by commas.")
+    gotra: str = ""
+    nakshatra: str = ""
+    occasion: str = ""
+    notes: str = Field("", description="Notes for the pandit.")
+
+
+class SankalpOut(Schema):
+    names: str
+    gotra: str
+    nakshatra: str
+    occasion: str
+    notes: str
+
+
 class CartLineOut(Schema):
     id: int
     package_id: int
     puja: str
     puja_slug: str
+    kind: str = Field(description="home, temple or online.")
     tier: str
     language: str
     date: datetime.date
@@ -87,6 +104,9 @@ class CartLineOut(Schema):
     slot: str
     price_paise: int
     priest_count: int
+    sankalp: SankalpOut | None = Field(
+        description="Required before paying: PUT /api/cart/items/{id}/sankalp/."
+    )
 
 
 class PromoOut(Schema):
@@ -104,6 +124,12 @@ class CartOut(Schema):
     subtotal_paise: int
     discount_paise: int
     total_paise: int
+    needs_address: bool = Field(
+        description="A puja at home: process-cart needs an address."
+    )
+    needs_phone: bool = Field(
+        description="An online puja: process-cart needs contact_phone for the video link."
+    )
 
 
 class CartItemIn(Schema):

@@ -33,6 +33,7 @@ def test_add_read_change_remove(api, customer):
             "package_id": package.pk,
             "puja": package.service.title,
             "puja_slug": package.service.slug,
+            "kind": "home",
             "tier": "basic",
             "language": "hi",
             "date": date.isoformat(),
@@ -40,8 +41,10 @@ def test_add_read_change_remove(api, customer):
             "slot": "8:00 AM",
             "price_paise": 210000,
             "priest_count": 1,
+            "sankalp": None,
         }
     ]
+    assert (body["needs_address"], body["needs_phone"]) == (True, False)
     assert api.get("/api/cart/").json() == body
 
     later = date + datetime.timedelta(days=1)
@@ -157,3 +160,35 @@ def test_a_frozen_cart_cannot_be_changed(api, customer):
 def test_cart_needs_authentication(anon, db):
     assert_error(anon.get("/api/cart/"), 401, "not_authenticated")
     assert_error(anon.post("/api/cart/items/", {}), 401, "not_authenticated")
+
+
+def test_sankalp_of_a_line(api, customer):
+    slot, package, date = _shop()
+    cart = factories.make_cart(user=customer, items=[(package, date, slot)])
+    item = cart.items.get()
+    url = f"/api/cart/items/{item.pk}/sankalp/"
+    error = assert_error(api.put(url, {"names": " , "}), 400, "invalid_names")
+    assert list(error["fields"]) == ["names"]
+    response = api.put(
+        url, {"names": "Asha,  Ravi Sharma", "gotra": "Kashyap", "notes": "Early"}
+    )
+    assert response.status_code == 200
+    assert response.json()["items"][0]["sankalp"] == {
+        "names": "Asha, Ravi Sharma",
+        "gotra": "Kashyap",
+        "nakshatra": "",
+        "occasion": "",
+        "notes": "Early",
+    }
+    item.refresh_from_db()
+    assert item.has_sankalp
+    theirs = factories.make_cart(
+        user=factories.make_user(), items=[(package, date, slot)]
+    ).items.get()
+    assert_error(
+        api.put(f"/api/cart/items/{theirs.pk}/sankalp/", {"names": "Mallory"}),
+        404,
+        "item_not_found",
+    )
+    theirs.refresh_from_db()
+    assert theirs.sankalp.get("names") != "Mallory"

@@ -124,6 +124,22 @@ def test_process_cart_owner_only_and_anonymous(phonepe, anon, api, shop):
     assert Cart.objects.get(pk=cart.pk).status == Cart.Status.OPEN
 
 
+def test_online_puja_needs_a_phone_not_an_address(phonepe, api, customer, shop):
+    online = factories.make_package(
+        service=factories.make_service(kind="online"), price_paise=50100
+    )
+    cart = factories.make_cart(user=customer, items=[(online, shop.date, shop.slot)])
+    assert api.get("/api/cart/").json()["needs_phone"] is True
+    body = {"cart_id": cart.pk, "method": "PHONEPE"}
+    assert_error(api.post(PROCESS, body), 409, "checkout_failed")
+    assert Payment.objects.count() == 0
+    response = api.post(PROCESS, {**body, "contact_phone": "98765 43210"})
+    assert response.status_code == 201, response.content
+    payment = Payment.objects.get()
+    assert payment.snapshot["contact_phone"] == "+919876543210"
+    assert response.json()["amount"] == "501.00"
+
+
 def test_process_cart_needs_an_address_and_a_filled_cart(phonepe, api, customer, shop):
     cart = factories.make_cart(
         user=customer, items=[(shop.package, shop.date, shop.slot)]
@@ -193,6 +209,13 @@ def test_whole_flow_through_the_api_alone(live_phonepe, live_server, transaction
         },
     )
     assert cart.status_code == 201
+    assert cart.json()["needs_address"] is True
+    line = cart.json()["items"][0]
+    sankalp = api.put(
+        f"{base}/api/cart/items/{line['id']}/sankalp/",
+        json={"names": "Asha Sharma, Ravi Sharma", "gotra": "Kashyap"},
+    )
+    assert sankalp.status_code == 200
     address = api.post(
         f"{base}/api/addresses/",
         json={
