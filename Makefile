@@ -13,13 +13,14 @@ SDK_STAMP := $(SDK_VENV)/.installed-$(shell cksum $(SDK_REQUIREMENTS) | cut -d' 
 # Without the caller's virtualenv or PYTHONPATH leaking into the SDK's venv.
 CLEAN_PY_ENV := env -u PYTHONPATH -u PYTHONHOME -u VIRTUAL_ENV
 
-.PHONY: help install sdk-venv run test lint format demo bench clean
+.PHONY: help install sdk-venv run test lint format demo bench clean schema
 
 help:
 	@echo "make run    - start web server, PhonePe sandbox and reconciler (SQLite, demo data)"
 	@echo "make test   - run the whole test suite (unit, views, sandbox, Playwright)"
 	@echo "make lint   - ruff check"
 	@echo "make sdk-venv - build .venv-sdk (PhonePe's official SDK; make test does it)"
+	@echo "make schema - rewrite api/openapi.json after changing the API"
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -69,6 +70,9 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+schema: install
+	DJANGO_DEBUG=true $(BIN)/python manage.py api_schema
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -30,10 +30,4 @@ urlpatterns = [
     path(
         "api/payments/webhook/phonepe/", views.phonepe_webhook, name="phonepe-webhook"
     ),
-    path("api/payments/process-cart/", views.api_process_cart, name="api-process-cart"),
-    path(
-        "api/payments/<str:payment_id>/check-booking/",
-        views.api_check_booking,
-        name="api-check-booking",
-    ),
 ]

@@ -1,6 +1,5 @@
-"""Checkout pages, the PhonePe webhook and the JSON API for app clients."""
+"""Checkout pages and the PhonePe webhook (the JSON API for apps is in api/)."""
 
-import json
 import re
 from urllib.parse import urlencode
 
@@ -36,7 +35,6 @@ from storefront.exceptions import StorefrontError
 from storefront.forms import ChangeCartItemForm, DateForm
 from storefront.india import format_rupees
 from storefront.models import Address, Cart
-from storefront.money import rupees_str as _rupees
 
 ORDER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
 
@@ -514,111 +512,3 @@ def phonepe_webhook(request):
     )
     body = {"success": result.http_status == 200, "message": result.message}
     return JsonResponse(body, status=result.http_status)
-
-
-# JSON API for app clients ---------------------------------------------------------
-
-
-def _api_error(code, message, status):
-    return JsonResponse(
-        {"success": False, "error": {"code": code, "message": message}}, status=status
-    )
-
-
-@require_POST
-def api_process_cart(request):
-    """POST {cart_id, method} → start the PhonePe payment of the caller's cart."""
-    if not request.user.is_authenticated:
-        return _api_error("not_authenticated", _("Log in to pay."), 401)
-    try:
-        data = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
-        return _api_error("invalid_json", _("The request body must be JSON."), 400)
-    if not isinstance(data, dict):
-        return _api_error(
-            "invalid_json", _("The request body must be a JSON object."), 400
-        )
-    cart_id, method = data.get("cart_id"), data.get("method")
-    if (
-        isinstance(cart_id, bool)
-        or not isinstance(cart_id, int | str)
-        or not str(cart_id).isdigit()
-    ):
-        return _api_error(
-            "invalid_cart_id", _("cart_id must be a positive integer."), 400
-        )
-    if not isinstance(method, str) or method.strip().upper() != "PHONEPE":
-        return _api_error("invalid_method", _('method must be "PHONEPE".'), 400)
-    cart = Cart.objects.filter(pk=int(cart_id), user=request.user).first()
-    if cart is None:
-        return _api_error("cart_not_found", _("No such cart."), 404)
-    address = (
-        Address.objects.filter(user=request.user)
-        .order_by("-is_default", "-created_at")
-        .first()
-    )
-    if address is None:
-        return _api_error(
-            "address_required",
-            _("Add an address where the puja will happen first."),
-            400,
-        )
-    try:
-        payment = services.start_payment(cart=cart, user=request.user, address=address)
-    except services.CheckoutError as exc:
-        return _api_error("checkout_failed", exc.message, 409)
-    return JsonResponse(
-        {
-            "success": True,
-            "payment_id": payment.merchant_order_id,
-            "payment_url": payment.page_url,
-            "amount": _rupees(payment.amount_paise),
-            "status": payment.status.upper(),
-        },
-        status=201,
-    )
-
-
-@never_cache
-@require_GET
-def api_check_booking(request, payment_id):
-    """GET → the payment's status and its booking, if one exists."""
-    if not request.user.is_authenticated:
-        return _api_error("not_authenticated", _("Log in to see your payments."), 401)
-    payment = (
-        Payment.objects.select_related("booking")
-        .filter(merchant_order_id=payment_id, user=request.user)
-        .first()
-        if ORDER_ID_RE.match(payment_id)
-        else None
-    )
-    if payment is None:
-        return _api_error("payment_not_found", _("No such payment."), 404)
-    payment = reconcile.refresh_pending_payment(payment=payment, source="api")
-    booking = getattr(payment, "booking", None)
-    refund = (
-        payment.refunds.order_by("created_at").first()
-        if payment.resolution == Payment.Resolution.REFUNDED
-        else None
-    )
-    return JsonResponse(
-        {
-            "success": True,
-            "payment_status": payment.status.upper(),
-            "booking_created": booking is not None,
-            "booking": (
-                {
-                    "book_id": booking.book_id,
-                    "status": booking.status.upper(),
-                    "total_amount": _rupees(booking.total_paise),
-                }
-                if booking is not None
-                else None
-            ),
-            "refund": (
-                {"state": refund.state.upper(), "amount": _rupees(refund.amount_paise)}
-                if refund is not None
-                else None
-            ),
-        }
-    )

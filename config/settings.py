@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "checkout",
     "priests",
     "staffauth",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +242,7 @@ CHECKOUT_HOLD_GRACE_SECONDS = env_int("CHECKOUT_HOLD_GRACE_SECONDS", 20 * 60)
 # Assign the least busy matching free priest right after each booking.
 PRIESTS_AUTO_ASSIGN = env_bool("PRIESTS_AUTO_ASSIGN", False)
 CHECKOUT_POLL_INTERVAL_SECONDS = env_int("CHECKOUT_POLL_INTERVAL_SECONDS", 2)
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)  # personal access tokens (docs/api.md)
 CHECKOUT_GATEWAY_CHECK_MIN_SECONDS = env_int("CHECKOUT_GATEWAY_CHECK_MIN_SECONDS", 3)
 # A payment pending this long gets "Return to PhonePe" / "Cancel this payment".
 CHECKOUT_PENDING_HELP_SECONDS = env_int("CHECKOUT_PENDING_HELP_SECONDS", 30)

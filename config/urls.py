@@ -12,4 +12,5 @@ urlpatterns = [
     path("priest/", include("priests.urls")),
     path("", include("checkout.urls")),
     path("", include("storefront.urls")),
+    path("", include("api.urls")),
 ]

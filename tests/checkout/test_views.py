@@ -167,7 +167,11 @@ def test_other_customers_get_404_everywhere(phonepe, client):
     assert api.status_code == 404
     assert api.json() == {
         "success": False,
-        "error": {"code": "payment_not_found", "message": "No such payment."},
+        "error": {
+            "code": "payment_not_found",
+            "message": "No such payment.",
+            "fields": {},
+        },
     }
     assert booking.book_id not in client.get("/bookings/").content.decode()
 
