@@ -32,6 +32,11 @@ GROUP_PERMISSIONS = {
         "checkout.replay_webhook",
         "checkout.view_auditentry",
         "checkout.view_slothold",
+        # See and lift sign-in locks (django-axes; README "Security").
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
+        "axes.view_accesslog",
     ],
     SUPPORT: [
         "checkout.view_booking",
