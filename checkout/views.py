@@ -37,6 +37,7 @@ from checkout import (
     webhooks,
 )
 from checkout.models import Booking, BookingItem, Payment
+from security.csp import allow_payment_redirect
 from security.jsonbody import InvalidJSONBody, json_body
 from security.ratelimits import hit, rate_limit, too_many_requests
 from storefront import services as storefront_services
@@ -83,6 +84,7 @@ def _checkout_context(request, cart):
 @never_cache
 @login_required
 @require_GET
+@allow_payment_redirect
 def checkout_page(request):
     cart = storefront_services.get_cart_for_request(request)
     if cart is None or not cart.items.exists():

@@ -434,16 +434,9 @@ WEBHOOK_UNAUTHENTICATED_STORED_BYTES = env_int(
 )
 
 # --- Content-Security-Policy (django-csp 4) and Permissions-Policy -------------
-_PHONEPE_PAGE_HOSTS = {
-    "LOCAL": [],
-    "SANDBOX": ["https://mercury-uat.phonepe.com"],
-    "PRODUCTION": ["https://mercury-t2.phonepe.com", "https://mercury.phonepe.com"],
-}[PHONEPE_ENV]
-if PHONEPE_ENV == "LOCAL":
-    from urllib.parse import urlsplit
-
-    _sandbox = urlsplit(PHONEPE_BASE_URL or "http://127.0.0.1:8001")
-    _PHONEPE_PAGE_HOSTS = [f"{_sandbox.scheme}://{_sandbox.netloc}"]
+# No inline scripts, styles or event handlers anywhere (htmx is configured by
+# a <meta>). The checkout page adds PhonePe's hosted page to form-action
+# (security/csp.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -456,8 +449,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
-        # "Pay" posts to us and is redirected to PhonePe's hosted page.
-        "form-action": ["'self'", *_PHONEPE_PAGE_HOSTS],
+        "form-action": ["'self'"],
     }
 }
 PERMISSIONS_POLICY = {

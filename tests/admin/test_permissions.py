@@ -84,7 +84,10 @@ def test_page_matrix(client, staff, booking, role, page):
 
 # POST-only buttons of the booking page: the view itself checks the permission.
 POSTS = {
-    "complete": ("checkout_booking_complete", (302, 403, "login", "login", "login", 302)),
+    "complete": (
+        "checkout_booking_complete",
+        (302, 403, "login", "login", "login", 302),
+    ),
     "resend": ("checkout_booking_resend", (302, 302, "login", "login", "login", 302)),
     "recheck_refunds": (
         "checkout_booking_recheck_refunds",
