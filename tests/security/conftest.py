@@ -1,0 +1,1 @@
+from tests.checkout.conftest import phonepe, sandbox  # noqa: F401
