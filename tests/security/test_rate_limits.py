@@ -109,7 +109,9 @@ def test_password_reset_is_limited_per_email_and_per_ip(client, limits):
     assert len(mail.outbox) == 2
     assert client.post(url, {"email": "other@example.in"}).status_code == 302
     assert client.post(url, {"email": "third@example.in"}).status_code == 302
-    assert_429(client.post(url, {"email": "fourth@example.in"}))  # the fifth from one IP
+    assert_429(
+        client.post(url, {"email": "fourth@example.in"})
+    )  # the fifth from one IP
     assert user.email == "asha@example.in"
 
 
@@ -160,7 +162,10 @@ def test_process_cart_and_check_booking_are_limited(client, limits):
 def test_unauthenticated_webhooks_are_limited_but_phonepe_is_not(client, limits):
     limits("webhook_unauthenticated", "3/m")
     for _ in range(3):
-        assert client.post(WEBHOOK, "{}", content_type="application/json").status_code == 401
+        assert (
+            client.post(WEBHOOK, "{}", content_type="application/json").status_code
+            == 401
+        )
     assert_429(
         client.post(WEBHOOK, "{}", content_type="application/json"), json_body=True
     )
