@@ -381,6 +381,8 @@ elif _CACHE_URL in ("", "db://"):
     _cache = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": CACHE_TABLE,
+        # Past this many rows a third is dropped: keep live counters.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 else:
     raise ImproperlyConfigured(

@@ -57,7 +57,10 @@ def hit(request, name, *, key="ip"):
 
 def too_many_requests(request, retry_after, *, api=False):
     """Return the 429 answer: JSON for the API, the 429 page otherwise."""
-    message = _("Too many requests. Please wait a little and try again.")
+    message = _(
+        "You have sent too many requests in a short time. "
+        "Please wait a few minutes and try again."
+    )
     if api:
         response = JsonResponse(
             {
