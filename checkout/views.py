@@ -36,8 +36,8 @@ from checkout import (
     services,
     webhooks,
 )
+from checkout.csp import allow_payment_redirect
 from checkout.models import Booking, BookingItem, Payment
-from security.csp import allow_payment_redirect
 from security.jsonbody import InvalidJSONBody, json_body
 from security.ratelimits import hit, rate_limit, too_many_requests
 from storefront import services as storefront_services

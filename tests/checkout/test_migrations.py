@@ -7,7 +7,7 @@ import pytest
 
 # The project's own top-level packages; a data migration imports none of them
 # and reaches models through the historical ``apps.get_model`` only.
-PROJECT_PACKAGES = {"checkout", "config", "phonepe_sandbox", "staffauth", "storefront"}
+PROJECT_PACKAGES = {"checkout", "config", "phonepe_sandbox", "security", "storefront"}
 
 
 REPO = Path(__file__).resolve().parents[2]

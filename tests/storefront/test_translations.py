@@ -11,7 +11,7 @@ from storefront.forms import CatalogFilterForm
 REPO = Path(__file__).resolve().parents[2]
 TRANSLATION = "django.utils.translation"
 EAGER = {"gettext", "ngettext", "pgettext", "npgettext"}
-PACKAGES = ["checkout", "config", "phonepe_sandbox", "staffauth", "storefront"]
+PACKAGES = ["checkout", "config", "phonepe_sandbox", "security", "storefront"]
 MODULES = sorted(
     path.relative_to(REPO).as_posix()
     for package in PACKAGES

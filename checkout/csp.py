@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from checkout.phonepe import HOSTS
+
 PAYMENT_PAGE_ORIGINS = {
     "SANDBOX": ["https://mercury-uat.phonepe.com"],
     "PRODUCTION": ["https://mercury-t2.phonepe.com", "https://mercury.phonepe.com"],
@@ -20,8 +22,6 @@ PAYMENT_PAGE_ORIGINS = {
 def payment_page_origins():
     """Return the origins of PhonePe's hosted payment page for PHONEPE_ENV."""
     if settings.PHONEPE_ENV == "LOCAL":
-        from checkout.phonepe import HOSTS
-
         base = urlsplit(settings.PHONEPE_BASE_URL or HOSTS["LOCAL"][0])
         return [f"{base.scheme}://{base.netloc}"]
     return PAYMENT_PAGE_ORIGINS[settings.PHONEPE_ENV]
