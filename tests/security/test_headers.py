@@ -81,3 +81,10 @@ def test_templates_have_nothing_inline(template):
     text = (TEMPLATES / template).read_text()
     found = [what for pattern, what in INLINE if pattern.search(text)]
     assert not found, f"{template}: {found}"
+
+
+def test_https_redirect_spares_the_health_checks(client, settings):
+    settings.SECURE_SSL_REDIRECT = True  # on with an https SITE_URL
+    assert client.get(reverse("storefront:catalog")).status_code == 301
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/livez").status_code == 200
