@@ -27,7 +27,17 @@ def run_failing_request(**env):
     return subprocess.run(
         [sys.executable, "-c", SCRIPT],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", **env},
+        env={
+            **os.environ,
+            # config.settings itself: tests.settings would pin DJANGO_ADMINS away.
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SECRET_KEY": "logging-test-secret-key",
+            "PHONEPE_ENV": "LOCAL",
+            "PHONEPE_ALLOW_LOCAL": "true",
+            "DATABASE_URL": "sqlite:////tmp/okpuja-logging-test.sqlite3",
+            "CACHE_URL": "locmem://",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=60,

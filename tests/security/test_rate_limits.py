@@ -219,10 +219,8 @@ def test_counters_are_shared_by_two_gunicorn_processes(settings):
     call_command("createcachetable")
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.security.shared_cache_settings",
         "DATABASE_URL": _database_url(),
-        "CACHE_URL": "db://",
-        "RATE_LIMIT_WEBHOOK_UNAUTHENTICATED": "4/d",
     }
     root = Path(__file__).resolve().parents[2]
     ports = [_free_port(), _free_port()]
