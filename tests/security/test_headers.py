@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from tests.checkout.conftest import Shop
+from tests.fixtures import Shop
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from checkout.models import Payment, WebhookDelivery
 from tests import factories
-from tests.checkout.conftest import Shop
+from tests.fixtures import Shop
 
 pytestmark = pytest.mark.django_db
 

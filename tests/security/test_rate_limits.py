@@ -24,7 +24,7 @@ from django.urls import reverse
 from checkout.models import Payment, WebhookDelivery
 from storefront.models import Cart
 from tests import factories
-from tests.checkout.conftest import Shop
+from tests.fixtures import Shop
 
 pytestmark = pytest.mark.django_db
 

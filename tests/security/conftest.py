@@ -1,1 +1,0 @@
-from tests.checkout.conftest import phonepe, sandbox  # noqa: F401
