@@ -225,8 +225,9 @@ def test_unicode_digits_in_the_pay_address_are_refused(customer_client, phonepe)
         response = customer_client.post(
             reverse("checkout:pay"), {"address": address_id}
         )
-        assert response.status_code == 302
-        assert response["Location"] == reverse("checkout:checkout")
+        # Not an address: back to the checkout page with its message, no 500.
+        assert response.status_code in (302, 303)
+        assert response["Location"].startswith(reverse("checkout:checkout"))
     assert not Payment.objects.exists()
 
 
