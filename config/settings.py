@@ -188,29 +188,6 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# Caches. "default" is shared by every process (web, workers, reconcilers):
-# Redis when REDIS_URL is set, else the database (`manage.py createcachetable`).
-# "local" is per process, for entries whose key names their version, so they
-# never need invalidating (the catalog fragment, a settled status fragment).
-REDIS_URL = env("REDIS_URL", "")
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
-        if REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "okpuja_cache",
-        }
-    ),
-    "local": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "okpuja-local",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
-}
 
 # Tasks (checkout/tasks.py): stored in the database, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -361,10 +338,14 @@ TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 # PhonePe's hosted page must see where the customer came from.
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 
-# --- Caches: rate-limit counters shared by every process --------------------
-# Default: Django's database cache (table created by security's migration).
-# REDIS_URL or CACHE_URL=redis://...: Redis. CACHE_URL=locmem:// keeps them in
-# one process only (the test suite).
+# --- Caches ---------------------------------------------------------------------
+# "default" is shared by every process (web, workers, reconcilers): the catalog
+# version and the rate-limit counters. Django's database cache by default (table
+# okpuja_cache, created by security's migration; `createcachetable` also does);
+# Redis when REDIS_URL or CACHE_URL=redis://... is set. CACHE_URL=locmem://
+# keeps it in one process (the test suite only).
+# "local" is per process, for entries whose key names their version, so they
+# never need invalidating (the catalog fragment, a settled status fragment).
 CACHE_TABLE = "okpuja_cache"
 _CACHE_URL = (env("CACHE_URL") or env("REDIS_URL") or "").strip()
 if _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
@@ -388,7 +369,14 @@ else:
     raise ImproperlyConfigured(
         "CACHE_URL must be redis://..., rediss://..., db:// or locmem://."
     )
-CACHES = {"default": _cache}
+CACHES = {
+    "default": _cache,
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "okpuja-local",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 RATELIMIT_USE_CACHE = "default"
 
 # --- Sign-in throttle (django-axes; README "Security") --------------------------
