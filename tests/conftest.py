@@ -13,11 +13,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Start every test with no rate-limit counters (a memory cache in tests)."""
-    from django.core.cache import cache
+def _fresh_rate_limits(request, django_db_blocker):
+    """Leave no rate-limit counters behind a test that commits (live server)."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    commits = {"live_server", "transactional_db"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if commits:
+        from django.core.cache import cache
 
-    cache.clear()
+        with django_db_blocker.unblock():
+            cache.clear()
 
 
 @pytest.fixture(scope="session")
