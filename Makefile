@@ -56,7 +56,7 @@ run: install
 	@echo "  PhonePe sandbox:   http://127.0.0.1:8001/apis/pg-sandbox"
 	@echo "  Stop everything with Ctrl-C."
 	@echo
-	DJANGO_DEBUG=true PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile start
+	DJANGO_DEBUG=true PHONEPE_ALLOW_LOCAL=true PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile start
 
 # Everything the suite needs is installed here, so the test run itself downloads nothing.
 test: install sdk-venv

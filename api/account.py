@@ -19,6 +19,7 @@ from api.schemas import (
     TokenIn,
     TokenOut,
 )
+from api.throttles import RateLimit
 from api.tokens import issue_token, revoke_token
 from checkout.models import Booking, BookingItem
 from storefront import services as storefront_services
@@ -197,6 +198,7 @@ def booking_detail(request, book_id: str = Path(..., max_length=11)):
     },
     auth=None,
     summary="Exchange email and password for a personal access token",
+    throttle=[RateLimit("login", key="ip")],
 )
 def create_token(request, payload: TokenIn):
     """The token is in the answer once; only its hash is kept. It expires after

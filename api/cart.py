@@ -19,6 +19,7 @@ from api.schemas import (
     SankalpIn,
     SankalpOut,
 )
+from api.throttles import RateLimit
 from checkout.services import checkout_needs
 from storefront import services as storefront_services
 from storefront.forms import SankalpForm
@@ -163,7 +164,10 @@ def remove_item(request, item_id: int = Path(..., ge=1, le=ID_MAX)):
 
 
 @router.post(
-    "/promo/", response={200: CartOut, **WRITE_ERRORS}, summary="Apply a promo code"
+    "/promo/",
+    response={200: CartOut, **WRITE_ERRORS},
+    summary="Apply a promo code",
+    throttle=[RateLimit("promo_apply")],
 )
 def apply_promo(request, payload: PromoIn):
     cart = _live_cart(request)

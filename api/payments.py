@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BeforeValidator
 
 from api.errors import WRITE_ERRORS, ApiError
 from api.schemas import ID_MAX, Id
+from api.throttles import RateLimit
 from checkout import reconcile, services
 from checkout.models import Payment
 from storefront.models import Address, Cart
@@ -97,6 +98,7 @@ class CheckBookingOut(Schema):
     "/process-cart/",
     response={201: ProcessCartOut, **WRITE_ERRORS},
     summary="Start the PhonePe payment of the cart",
+    throttle=[RateLimit("process_cart")],
 )
 def process_cart(request, payload: ProcessCartIn):
     """Freezes the cart, holds its slots and creates the PhonePe order; calling it
@@ -141,6 +143,7 @@ def process_cart(request, payload: ProcessCartIn):
     "/{payment_id}/check-booking/",
     response={200: CheckBookingOut, **WRITE_ERRORS},
     summary="The payment's status and its booking, once PhonePe took the money",
+    throttle=[RateLimit("check_booking")],
 )
 def check_booking(request, payment_id: str):
     """Asks PhonePe about a pending payment (at most once every few seconds per

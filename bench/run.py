@@ -399,6 +399,7 @@ def main():
         "DATABASE_URL": database_url,
         "PYTHONPATH": str(ROOT),
         "PHONEPE_ENV": "LOCAL",
+        "PHONEPE_ALLOW_LOCAL": "true",
         "PHONEPE_BASE_URL": sandbox.base_url,
         "PHONEPE_OAUTH_URL": "",
         "SITE_URL": f"http://127.0.0.1:{port}",

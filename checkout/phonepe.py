@@ -43,8 +43,8 @@ import contextvars
 import dataclasses
 import hashlib
 import hmac
-import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -53,6 +53,8 @@ from datetime import UTC, datetime
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from security.jsonbody import InvalidJSONBody, load_json
 
 logger = logging.getLogger("checkout.phonepe")
 
@@ -351,7 +353,7 @@ def _paise(value):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value.strip()):
         return int(value.strip())
     return None
 
@@ -658,9 +660,9 @@ class PhonePeClient:
         moving any state. Raise PhonePeMalformedWebhook if it cannot be read.
         """
         try:
-            data = json.loads(body)
-        except (ValueError, TypeError) as exc:
-            raise PhonePeMalformedWebhook("Webhook body is not JSON.") from exc
+            data = load_json(body)
+        except InvalidJSONBody as exc:
+            raise PhonePeMalformedWebhook(f"Webhook body: {exc.message}") from exc
         if not isinstance(data, dict):
             raise PhonePeMalformedWebhook("Webhook body is not a JSON object.")
         event = data.get("event")

@@ -48,6 +48,11 @@ GROUP_PERMISSIONS = {
         "priests.change_leaveday",
         "priests.delete_leaveday",
         "priests.view_assignment",
+        # See and lift sign-in locks (django-axes; README "Security").
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
+        "axes.view_accesslog",
     ],
     SUPPORT: [
         "checkout.view_booking",

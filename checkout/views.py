@@ -27,8 +27,18 @@ from django.views.decorators.http import (
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HTMX_STOP_POLLING, trigger_client_event
 
-from checkout import calendar, invoices, reconcile, selfservice, services, webhooks
+from checkout import (
+    calendar,
+    invoices,
+    phonepe,
+    reconcile,
+    selfservice,
+    services,
+    webhooks,
+)
+from checkout.csp import allow_payment_redirect
 from checkout.models import Booking, BookingItem, Payment
+from security.ratelimits import hit, rate_limit, too_many_requests
 from storefront import services as storefront_services
 from storefront.capacity import slot_availability
 from storefront.exceptions import StorefrontError
@@ -37,6 +47,8 @@ from storefront.india import format_rupees
 from storefront.models import Address, Cart
 
 ORDER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
+# ASCII digits only: str.isdigit() also accepts "²" and "③", which int() refuses.
+ID_RE = re.compile(r"[0-9]{1,18}")
 
 
 def _checkout_context(request, cart):
@@ -70,6 +82,7 @@ def _checkout_context(request, cart):
 @never_cache
 @login_required
 @require_GET
+@allow_payment_redirect
 def checkout_page(request):
     cart = storefront_services.get_cart_for_request(request)
     if cart is None or not cart.items.exists():
@@ -80,6 +93,7 @@ def checkout_page(request):
 
 @login_required
 @require_POST
+@rate_limit(("pay", "user_or_ip"))
 def pay(request):
     """Start (or resume) the PhonePe payment for the customer's cart; 303 to PhonePe."""
     cart = storefront_services.get_cart_for_request(request)
@@ -88,7 +102,7 @@ def pay(request):
         return redirect("storefront:cart")
     address_id = request.POST.get("address", "")
     address = None
-    if address_id.isdigit():
+    if ID_RE.fullmatch(address_id):
         address = get_object_or_404(Address, pk=int(address_id), user=request.user)
     contact_phone = request.POST.get("contact_phone", "")[:20]
     try:
@@ -504,10 +518,35 @@ def booking_reschedule(request, book_id):
 @csrf_exempt
 @require_POST
 def phonepe_webhook(request):
-    """PhonePe's server-to-server callback: store, verify, then re-fetch the truth."""
+    """PhonePe's server-to-server callback: store, verify, then re-fetch the truth.
+
+    Over ``WEBHOOK_MAX_BODY_BYTES`` answers 413 and stores nothing. A delivery
+    with a bad Authorization is rate-limited per IP and only its first
+    ``WEBHOOK_UNAUTHENTICATED_STORED_BYTES`` are stored (its full size is kept
+    as Content-Length).
+    """
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if (ID_RE.fullmatch(declared) and int(declared) > limit) or len(
+        body := request.body
+    ) > limit:
+        return JsonResponse(
+            {"success": False, "message": f"Body over {limit} bytes."}, status=413
+        )
+    headers = {
+        name: value.replace("\x00", "\ufffd") for name, value in request.headers.items()
+    }
+    headers["Content-Length"] = str(len(body))
+    authorization = request.headers.get("Authorization")
+    if not phonepe.get_client().is_valid_webhook_authorization(authorization):
+        retry_after = hit(request, "webhook_unauthenticated", key="ip")
+        if retry_after:
+            return too_many_requests(request, retry_after, api=True)
+        body = body[: settings.WEBHOOK_UNAUTHENTICATED_STORED_BYTES]
     result = webhooks.receive_webhook(
-        headers=request.headers,
-        body=request.body,
+        headers=headers,
+        # PostgreSQL cannot store NUL; a body with one is not JSON anyway.
+        body=body.replace(b"\x00", "\ufffd".encode()),
         remote_addr=request.META.get("REMOTE_ADDR"),
     )
     body = {"success": result.http_status == 200, "message": result.message}

@@ -5,7 +5,10 @@ One settings module driven by environment variables (see .env.example). With
 DJANGO_DEBUG off, missing secrets or gateway credentials stop start-up.
 """
 
+import datetime
 import os
+import re
+from email.utils import getaddresses
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +67,8 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     "config.apps.OkPujaAdminConfig",
     "django.contrib.auth",
+    "axes",
+    "csp",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -79,13 +84,17 @@ INSTALLED_APPS = [
     "storefront",
     "checkout",
     "priests",
-    "staffauth",
+    "security",
     "ninja",
     "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before anything reads request.POST (see security/middleware.py).
+    "security.middleware.FormCharsetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # HTML compressed for clients that accept it (CSRF tokens are masked per
     # response, Django's BREACH mitigation).
@@ -97,6 +106,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +159,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in of a locked account (README "Security").
+    "axes.backends.AxesStandaloneBackend",
     "storefront.auth_backends.EmailOrUsernameBackend",
 ]
 LOGIN_URL = "storefront:login"
@@ -178,29 +191,6 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# Caches. "default" is shared by every process (web, workers, reconcilers):
-# Redis when REDIS_URL is set, else the database (`manage.py createcachetable`).
-# "local" is per process, for entries whose key names their version, so they
-# never need invalidating (the catalog fragment, a settled status fragment).
-REDIS_URL = env("REDIS_URL", "")
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
-        if REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "okpuja_cache",
-        }
-    ),
-    "local": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "okpuja-local",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
-}
 
 # Tasks (checkout/tasks.py): stored in the database, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -214,9 +204,23 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "OkPuja <bookings@okpuja.local>")
 
 # PhonePe PG v2 (see checkout/phonepe.py and README "Payments").
-PHONEPE_ENV = env("PHONEPE_ENV", "LOCAL").upper()
+# With DEBUG off the gateway must be chosen explicitly, and the bundled local
+# sandbox (whose credentials are public) only with PHONEPE_ALLOW_LOCAL=true.
+PHONEPE_ENV = (env("PHONEPE_ENV") or ("LOCAL" if DEBUG else "")).strip().upper()
+if not PHONEPE_ENV:
+    raise ImproperlyConfigured(
+        "PHONEPE_ENV is not set. With DJANGO_DEBUG off choose SANDBOX or "
+        "PRODUCTION (see .env.example)."
+    )
 if PHONEPE_ENV not in {"LOCAL", "SANDBOX", "PRODUCTION"}:
     raise ImproperlyConfigured("PHONEPE_ENV must be LOCAL, SANDBOX or PRODUCTION.")
+PHONEPE_ALLOW_LOCAL = env_bool("PHONEPE_ALLOW_LOCAL", False)
+if PHONEPE_ENV == "LOCAL" and not DEBUG and not PHONEPE_ALLOW_LOCAL:
+    raise ImproperlyConfigured(
+        "PHONEPE_ENV=LOCAL (the bundled sandbox, no real money) is refused with "
+        "DJANGO_DEBUG off. Use SANDBOX or PRODUCTION, or set "
+        "PHONEPE_ALLOW_LOCAL=true for a local test run."
+    )
 PHONEPE_BASE_URL = env("PHONEPE_BASE_URL", "")
 PHONEPE_OAUTH_URL = env("PHONEPE_OAUTH_URL", "")
 _LOCAL = PHONEPE_ENV == "LOCAL"
@@ -285,6 +289,26 @@ INVOICE_SAC_CODE = env("INVOICE_SAC_CODE", "999712")
 # no tax lines (a seller under the threshold).
 INVOICE_TAX_PERCENT = env_int("INVOICE_TAX_PERCENT", 18)
 
+# The bundled sandbox's credentials are printed in the README: never valid
+# against PhonePe's UAT or production.
+LOCAL_SANDBOX_CREDENTIALS = {
+    "PHONEPE_CLIENT_ID": "OKPUJA_LOCAL",
+    "PHONEPE_CLIENT_SECRET": "okpuja-local-secret",
+    "PHONEPE_CALLBACK_USERNAME": "okpuja_webhook",
+    "PHONEPE_CALLBACK_PASSWORD": "okpuja12345",
+}
+if not _LOCAL:
+    _public = [
+        name
+        for name, value in LOCAL_SANDBOX_CREDENTIALS.items()
+        if globals()[name] == value
+    ]
+    if _public:
+        raise ImproperlyConfigured(
+            f"PHONEPE_ENV={PHONEPE_ENV} with the bundled sandbox's public "
+            "credentials: " + ", ".join(_public) + ". Use your own (see .env.example)."
+        )
+
 if not DEBUG:
     _missing = [
         name
@@ -300,19 +324,187 @@ if not DEBUG:
         raise ImproperlyConfigured(
             "Missing PhonePe settings: " + ", ".join(_missing) + " (see .env.example)."
         )
-    SESSION_COOKIE_SECURE = env_bool(
-        "DJANGO_SECURE_COOKIES", SITE_URL.startswith("https")
-    )
+    _HTTPS = SITE_URL.startswith("https://")
+    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", _HTTPS)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", _HTTPS)
+    # A load balancer's health check may use plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000 if _HTTPS else 0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
 
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and drops any
+# the client sent), so Django knows the request came in over https.
+if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front append to X-Forwarded-For; 0 = use REMOTE_ADDR.
+# Decides the client address for the sign-in throttle and rate limits.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+# PhonePe's hosted page must see where the customer came from.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+# --- Caches ---------------------------------------------------------------------
+# "default" is shared by every process (web, workers, reconcilers): the catalog
+# version and the rate-limit counters. Django's database cache by default (table
+# okpuja_cache, created by security's migration; `createcachetable` also does);
+# Redis when REDIS_URL or CACHE_URL=redis://... is set. CACHE_URL=locmem://
+# keeps it in one process (the test suite only).
+# "local" is per process, for entries whose key names their version, so they
+# never need invalidating (the catalog fragment, a settled status fragment).
+CACHE_TABLE = "okpuja_cache"
+_CACHE_URL = (env("CACHE_URL") or env("REDIS_URL") or "").strip()
+if _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    try:
+        import django_redis  # noqa: F401
+
+        _cache = {"BACKEND": "django_redis.cache.RedisCache"}
+    except ImportError:
+        _cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache"}
+    _cache["LOCATION"] = _CACHE_URL
+elif _CACHE_URL == "locmem://":
+    _cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+elif _CACHE_URL in ("", "db://"):
+    _cache = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        # Past this many rows a third is dropped: keep live counters.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+else:
+    raise ImproperlyConfigured(
+        "CACHE_URL must be redis://..., rediss://..., db:// or locmem://."
+    )
+CACHES = {
+    "default": _cache,
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "okpuja-local",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+RATELIMIT_USE_CACHE = "default"
+
+# --- Sign-in throttle (django-axes; README "Security") --------------------------
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("SIGNIN_LOCKOUT_MINUTES", 15))
+# Locks belong to accounts. Per client IP, sign-in attempts are rate-limited
+# ("login" below) instead of locked after 5 failures: many customers share one
+# address behind mobile carriers' NAT, and one of them must not lock out all.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "security.signin.account_key"
+AXES_CLIENT_IP_CALLABLE = "security.signin.client_ip"
+AXES_LOCKOUT_CALLABLE = "security.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# A lock ends when it says it does, whatever is tried meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+
+# --- Rate limits: "count/period" (s, m, h, d; e.g. 20/15m) --------------------
+_RATE_LIMIT_DEFAULTS = {
+    "signup": "10/h",  # per IP
+    "login": "30/15m",  # per IP, every sign-in form together
+    "password_reset": "10/h",  # per IP
+    "password_reset_email": "3/h",  # per email address
+    "promo_apply": "20/10m",  # per customer (or IP)
+    "pay": "10/10m",  # per customer
+    "process_cart": "10/10m",  # per customer
+    "check_booking": "60/m",  # per customer
+    "webhook_unauthenticated": "30/m",  # per IP, bad Authorization only
+}
+RATE_LIMITS = {
+    name: env(f"RATE_LIMIT_{name.upper()}", default).strip()
+    for name, default in _RATE_LIMIT_DEFAULTS.items()
+}
+for _name, _rate in RATE_LIMITS.items():
+    if _rate and not re.fullmatch(r"[0-9]+/[0-9]*[smhd]", _rate):
+        raise ImproperlyConfigured(
+            f"RATE_LIMIT_{_name.upper()} must look like 20/15m, got {_rate!r}."
+        )
+
+# --- Request bodies ---------------------------------------------------------------
+JSON_BODY_MAX_BYTES = env_int("JSON_BODY_MAX_BYTES", 64 * 1024)
+JSON_BODY_MAX_DEPTH = env_int("JSON_BODY_MAX_DEPTH", 32)
+# PhonePe's webhooks are a few KB: larger bodies get 413.
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 64 * 1024)
+# Of a delivery with a bad Authorization only this much is stored (and its size).
+WEBHOOK_UNAUTHENTICATED_STORED_BYTES = env_int(
+    "WEBHOOK_UNAUTHENTICATED_STORED_BYTES", 1024
+)
+
+# --- Content-Security-Policy (django-csp 4) and Permissions-Policy -------------
+# No inline scripts, styles or event handlers anywhere (htmx is configured by
+# a <meta>). The checkout page adds PhonePe's hosted page to form-action
+# (security/csp.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Bootstrap draws some icons as data: SVGs.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# "Name <email>, email" in DJANGO_ADMINS: they get a mail for every 500.
+ADMINS = [
+    (name, address)
+    for name, address in getaddresses([env("DJANGO_ADMINS", "")])
+    if address
+]
+SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
+# Errors are seen in every mode: django.request (500s, with tracebacks) goes
+# to stderr always, and to ADMINS by mail when set.
+_REQUEST_HANDLERS = ["console"] + (["mail_admins"] if ADMINS else [])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler"},
+    },
     "loggers": {
+        "django.request": {
+            "handlers": _REQUEST_HANDLERS,
+            "level": "ERROR",
+            "propagate": False,
+        },
+        "django.security": {
+            "handlers": _REQUEST_HANDLERS,
+            "level": "ERROR",
+            "propagate": False,
+        },
         "checkout": {
             "handlers": ["console"],
             "level": env("CHECKOUT_LOG_LEVEL", "INFO"),

@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from security import views as security_views
 from storefront import views
 
 app_name = "storefront"
@@ -32,7 +33,7 @@ urlpatterns = [
     path("account/logout/", views.logout_view, name="logout"),
     path(
         "account/password-reset/",
-        auth_views.PasswordResetView.as_view(
+        security_views.PasswordResetView.as_view(
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",
             success_url=reverse_lazy("storefront:password_reset_done"),
@@ -46,7 +47,7 @@ urlpatterns = [
     ),
     path(
         "account/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        security_views.PasswordResetConfirmView.as_view(
             success_url=reverse_lazy("storefront:password_reset_complete")
         ),
         name="password_reset_confirm",

@@ -22,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
+from security.ratelimits import rate_limit
 from storefront import catalog_cache, selectors, services
 from storefront.capacity import slot_availability
 from storefront.exceptions import BookingDateError, StorefrontError
@@ -420,6 +421,7 @@ def cart_item_slots(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
 
 @vary_on_htmx
 @require_POST
+@rate_limit(("promo_apply", "user_or_ip"))
 def promo_apply(request: HtmxHttpRequest) -> HttpResponse:
     cart = services.get_cart_for_request(request)
     form = PromoForm(request.POST)
@@ -490,6 +492,7 @@ def _login_keeping_cart(request, user):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit(("signup", "ip"))
 def signup(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SignupForm(request.POST)
@@ -510,6 +513,7 @@ def signup(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit(("login", "ip"))
 def login_view(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = EmailLoginForm(request, data=request.POST)

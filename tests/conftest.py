@@ -12,6 +12,21 @@ pytest_plugins = ["tests.fixtures"]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request, django_db_blocker):
+    """Leave no rate-limit counters behind a test that commits (live server)."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    commits = {"live_server", "transactional_db"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if commits:
+        from django.core.cache import cache
+
+        with django_db_blocker.unblock():
+            cache.clear()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     args = dict(browser_type_launch_args)

@@ -35,6 +35,9 @@ PINNED = {
     "PHONEPE_CALLBACK_USERNAME": "okpuja_webhook",
     "PHONEPE_CALLBACK_PASSWORD": "okpuja12345",
     "PHONEPE_TIMEOUT_SECONDS": "3",
+    # The shared database cache, as in production (rate-limit counters roll back
+    # with each test's transaction; tests/conftest.py clears them after the others).
+    "CACHE_URL": "db://",
 }
 
 

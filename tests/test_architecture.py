@@ -35,7 +35,15 @@ def test_storefront_reads_checkout_only_through_capacity(path):
     "path", python_files("phonepe_sandbox"), ids=lambda p: str(p.relative_to(ROOT))
 )
 def test_the_sandbox_imports_nothing_of_the_project(path):
-    project = {"api", "checkout", "storefront", "config", "staffauth", "tests"}
+    project = {
+        "api",
+        "checkout",
+        "storefront",
+        "config",
+        "priests",
+        "security",
+        "tests",
+    }
     bad = [m for m in imported_modules(path) if m.split(".")[0] in project]
     assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
 
@@ -57,3 +65,16 @@ def test_states_audit_and_selectors_sit_below_the_money_path(module):
         if m.split(".")[0] in {"checkout", "storefront"} and m not in allowed
     ]
     assert not bad, f"checkout/{module} imports {bad}"
+
+
+@pytest.mark.parametrize(
+    "path", python_files("security"), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_security_imports_no_app(path):
+    """Rate limits and the JSON helper sit below both apps."""
+    bad = [
+        m
+        for m in imported_modules(path)
+        if m.split(".")[0] in {"checkout", "storefront"}
+    ]
+    assert not bad, f"{path.relative_to(ROOT)} imports {bad}"

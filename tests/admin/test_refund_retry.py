@@ -186,7 +186,8 @@ def test_nothing_left_to_refund_is_not_retried(staff, phonepe, paid_booking):
 
 
 ROLES = ["ops", "support", "priest", "customer", "anonymous", "superuser"]
-# (url name, action) -> expected answer per role, in ROLES order; "done" is a
+# (url name, action) -> expected answer per role, in ROLES order ("login" for
+# priests too: with no admin permission they never get in); "done" is a
 # redirect back to the list after a new refund was started.
 RETRY_POSTS = {
     (PAYMENTS, "retry_refunds_action"): (

@@ -14,7 +14,7 @@ from storefront.models import User
 
 
 @pytest.mark.django_db
-def test_staff_groups_migration_creates_the_groups_with_their_permissions():
+def test_staff_groups_migrations_create_the_groups_with_their_permissions():
     # Run the data migration's function with the historical models, on a
     # database without the groups (a transactional test may have flushed them).
     Group.objects.filter(name__in=GROUP_PERMISSIONS).delete()
@@ -22,14 +22,20 @@ def test_staff_groups_migration_creates_the_groups_with_their_permissions():
     migration = importlib.import_module("checkout.migrations.0004_staff_groups")
     # The function only needs the schema editor's connection.
     migration.create_staff_groups(state.apps, SimpleNamespace(connection=connection))
-    # A later migration gives Operations the priest roster.
+    # Later migrations give Operations the priest roster and the sign-in locks.
     state = MigrationLoader(connection).project_state(
-        ("priests", "0003_operations_roster_permissions")
+        [
+            ("priests", "0003_operations_roster_permissions"),
+            ("security", "0001_initial"),
+        ]
     )
     roster = importlib.import_module(
         "priests.migrations.0003_operations_roster_permissions"
     )
     roster.grant(state.apps, SimpleNamespace(connection=connection))
+    importlib.import_module("security.migrations.0001_initial").grant_operations(
+        state.apps, SimpleNamespace(connection=connection)
+    )
     for name, perms in GROUP_PERMISSIONS.items():
         group = Group.objects.get(name=name)
         got = {

@@ -12,7 +12,8 @@ PROJECT_PACKAGES = {
     "checkout",
     "config",
     "phonepe_sandbox",
-    "staffauth",
+    "priests",
+    "security",
     "storefront",
 }
 

@@ -25,3 +25,19 @@ def screenshot(page):
             page.set_viewport_size(original)
 
     return take
+
+
+@pytest.fixture
+def page(page):
+    """Playwright's page; the test fails if the browser reports a CSP violation."""
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    assert not violations, f"Content-Security-Policy violations: {violations}"

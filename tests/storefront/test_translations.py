@@ -11,7 +11,15 @@ from storefront.forms import CatalogFilterForm
 REPO = Path(__file__).resolve().parents[2]
 TRANSLATION = "django.utils.translation"
 EAGER = {"gettext", "ngettext", "pgettext", "npgettext"}
-PACKAGES = ["api", "checkout", "config", "phonepe_sandbox", "staffauth", "storefront"]
+PACKAGES = [
+    "api",
+    "checkout",
+    "config",
+    "phonepe_sandbox",
+    "priests",
+    "security",
+    "storefront",
+]
 MODULES = sorted(
     path.relative_to(REPO).as_posix()
     for package in PACKAGES

@@ -1,1 +1,0 @@
-"""Staff sign-in hardening: failed admin logins are counted in the database and throttled."""
