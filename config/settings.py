@@ -210,6 +210,18 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "OkPuja <bookings@okpuja.local>")
 
+# The business as customers, PhonePe and tax invoices see it (About & contact page,
+# footer). The demo values are placeholders; set the real ones in production.
+BUSINESS_NAME = env("BUSINESS_NAME", "OkPuja Services Private Limited")
+BUSINESS_ADDRESS = env(
+    "BUSINESS_ADDRESS",
+    "2nd Floor, 14 Temple Street, Malleshwaram, Bengaluru, Karnataka 560003",
+)
+BUSINESS_GSTIN = env("BUSINESS_GSTIN", "29AABCO1234F1Z5")
+BUSINESS_PHONE = env("BUSINESS_PHONE", "+918012345678")
+BUSINESS_WHATSAPP = env("BUSINESS_WHATSAPP", "+918012345678")
+BUSINESS_EMAIL = env("BUSINESS_EMAIL", "namaste@okpuja.example")
+
 # PhonePe PG v2 (see checkout/phonepe.py and README "Payments").
 PHONEPE_ENV = env("PHONEPE_ENV", "LOCAL").upper()
 if PHONEPE_ENV not in {"LOCAL", "SANDBOX", "PRODUCTION"}:

@@ -390,3 +390,38 @@ class Address(models.Model):
             "pincode": self.pincode,
             "lines": self.as_lines(),
         }
+
+
+class Page(models.Model):
+    """A page of text staff edit in the admin: about, terms, privacy, refunds.
+
+    The body is plain text: a blank line starts a paragraph, a line starting
+    with ``## `` is a heading and lines starting with ``- `` form a list.
+    """
+
+    class Slug(models.TextChoices):
+        ABOUT = "about", _("About us & contact")
+        TERMS = "terms", _("Terms of service")
+        PRIVACY = "privacy", _("Privacy policy")
+        REFUNDS = "cancellation-refund", _("Cancellation & refund policy")
+
+    slug = models.SlugField(max_length=40, unique=True, choices=Slug.choices)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "A blank line starts a new paragraph. Start a line with '## ' for a "
+            "heading and with '- ' for a list item."
+        ),
+    )
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("policy page")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("storefront:page", args=[self.slug])

@@ -36,7 +36,7 @@ from storefront.forms import (
     SankalpForm,
     SignupForm,
 )
-from storefront.models import Address, CartItem, Package, Service
+from storefront.models import Address, CartItem, Package, Page, Service
 
 PAGE_SIZE = 12
 
@@ -536,3 +536,12 @@ def address_make_default(request: HtmxHttpRequest, address_id: int) -> HttpRespo
     services.set_default_address(address=_own_address(request, address_id))
     messages.success(request, _("Default address updated."))
     return redirect("storefront:addresses")
+
+
+# Policy pages -------------------------------------------------------------------
+
+
+@require_GET
+def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page = get_object_or_404(Page, slug=slug)
+    return render(request, "storefront/page.html", {"page": page})
