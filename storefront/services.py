@@ -122,7 +122,10 @@ def check_promo(
     if subtotal_paise < promo.min_order_paise:
         raise PromoError(
             _("The promo code %(code)s needs an order of at least %(min)s.")
-            % {"code": promo.code, "min": format_rupees(promo.min_order_paise)}
+            % {
+                "code": promo.code,
+                "min": format_rupees(promo.min_order_paise, whole=True),
+            }
         )
     if promo.usage_limit is not None or promo.per_customer_limit is not None:
         check_promo_uses(promo=promo, user=user, reserved=reserved)

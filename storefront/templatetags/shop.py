@@ -11,11 +11,11 @@ register = template.Library()
 
 @register.filter
 def money(paise):
-    """Render integer paise as rupees with Indian grouping: 149900 -> ₹1,499.00."""
+    """Render paise as rupees for customers: 149900 -> ₹1,499, 149950 -> ₹1,499.50."""
     if paise in (None, ""):
         return ""
     try:
-        return format_rupees(int(paise))
+        return format_rupees(int(paise), whole=True)
     except (TypeError, ValueError):
         return ""
 
