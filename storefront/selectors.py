@@ -5,7 +5,21 @@ building querysets themselves; writes stay in ``services`` and slot
 availability in ``capacity``.
 """
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from functools import reduce
+from operator import add, or_
+
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import get_language
 
 from storefront.models import (
@@ -17,6 +31,7 @@ from storefront.models import (
     Service,
     TimeSlot,
 )
+from storefront.search import query_terms
 
 CATALOG_ORDERINGS = {
     "price": ["from_price_paise", "title"],
@@ -74,13 +89,39 @@ def catalog_services(*, filters: dict) -> QuerySet[Service]:
         services = services.filter(from_price_paise__gte=filters["min_price"] * 100)
     if "max_price" in filters:
         services = services.filter(from_price_paise__lte=filters["max_price"] * 100)
-    for word in filters.get("q", "").split():
-        services = services.filter(
-            Q(title__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(description__icontains=word)
+    ordering = CATALOG_ORDERINGS[filters.get("sort", "")]
+    terms = query_terms(filters.get("q", ""))
+    if terms:
+        services = _search(services, terms)
+        if not filters.get("sort"):
+            ordering = ["-relevance", *ordering]
+    return services.order_by(*ordering, "pk")
+
+
+def _search(services: QuerySet[Service], terms) -> QuerySet[Service]:
+    """Keep services matching every term, annotated with their ``relevance``.
+
+    A term matches a service's normalised title, its category's name or its
+    text; a match in the title weighs most, then the category.
+    """
+    scores = []
+    for spellings in terms:
+
+        def any_of(field, spellings=spellings):
+            return reduce(or_, (Q(**{f"{field}__contains": s}) for s in spellings))
+
+        in_title = any_of("search_title")
+        in_category = any_of("category__search_key")
+        services = services.filter(in_title | in_category | any_of("search_text"))
+        scores.append(
+            Case(
+                When(in_title, then=Value(4)),
+                When(in_category, then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
         )
-    return services.order_by(*CATALOG_ORDERINGS[filters.get("sort", "")], "pk")
+    return services.annotate(relevance=reduce(add, scores))
 
 
 _LANGUAGE_NAMES: dict[str, dict[str, str]] = {}
