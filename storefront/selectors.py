@@ -155,6 +155,38 @@ def bookable_packages(*, service: Service) -> list[Package]:
     return list(service.packages.filter(is_active=True).order_by("price_paise", "pk"))
 
 
+def package_tiers(packages: list[Package]) -> list[dict]:
+    """Summarise packages by tier for the service page: priests, samagri, prices.
+
+    ``packages`` are a service's bookable packages; tiers come in the order
+    Basic, Standard, Premium, each with the languages it is offered in.
+    """
+    tiers = []
+    for tier in Package.Tier:
+        of_tier = [package for package in packages if package.tier == tier]
+        if not of_tier:
+            continue
+        prices = [package.price_paise for package in of_tier]
+        tiers.append(
+            {
+                "value": tier.value,
+                "label": tier.label,
+                "priest_count": max(package.priest_count for package in of_tier),
+                "materials_included": any(p.materials_included for p in of_tier),
+                "min_price_paise": min(prices),
+                "max_price_paise": max(prices),
+                "languages": [package.get_language_display() for package in of_tier],
+            }
+        )
+    return tiers
+
+
+def package_languages(packages: list[Package]) -> list[tuple[str, str]]:
+    """Return the (value, label) of the languages the packages are offered in."""
+    offered = {package.language for package in packages}
+    return [(value, label) for value, label in Language.choices if value in offered]
+
+
 def active_slots() -> QuerySet[TimeSlot]:
     return TimeSlot.objects.filter(is_active=True)
 

@@ -85,7 +85,8 @@ def test_slots_fragment_shows_free_priests_and_full_slots(
     response = client.get(url, {"date": str(day(3))}, **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<fieldset id="slots"')
+    assert html.lstrip().startswith('<div id="when">')
+    assert 'id="slots"' in html and 'aria-pressed="true"' in html
     assert "<html" not in html
     assert "3 priests free" in html
     assert "Full" in html and "disabled" in html
