@@ -504,11 +504,9 @@ def signup(request: HtmxHttpRequest) -> HttpResponse:
             return redirect(_next_url(request, "storefront:catalog"))
     else:
         form = SignupForm()
-    return render(
-        request,
-        "storefront/signup.html",
-        {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
-    )
+    # A form with errors keeps where the customer was going.
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "storefront/signup.html", {"form": form, "next": next_url})
 
 
 @require_http_methods(["GET", "POST"])

@@ -54,7 +54,7 @@ def add_to_cart(page, base_url, service):
     page.goto(f"{base_url}/")
     page.get_by_role("link", name=re.compile(service.title)).first.click()
     expect(page.get_by_role("heading", name=service.title)).to_be_visible()
-    page.locator("input[name=package]").first.check()
+    page.locator("label[for^=tier-]").first.click()
     date = (datetime.date.today() + datetime.timedelta(days=5)).isoformat()
     with page.expect_response(re.compile("/slots/")):
         page.locator("#booking-date").fill(date)
