@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from storefront.models import Package
 from tests import factories
-from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOT_DIR
 from tests.sandbox_process import SandboxProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -54,6 +54,14 @@ class Axe:
                     self.problems.append(
                         {"page": label, "size": size_name, **violation}
                     )
+            # Keep what was checked, to look at: test-artifacts/screenshots/a11y-*.
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+            self.page.evaluate("window.scrollTo(0, 0)")
+            self.page.screenshot(
+                path=str(SCREENSHOT_DIR / f"a11y-{name}-{size_name}.png"),
+                full_page=True,
+            )
         self.checked.append(label)
         self.page.set_viewport_size(original)
 

@@ -142,6 +142,8 @@ def test_browse_filter_book_and_apply_promo(live_server, page, shop, screenshot)
     page.get_by_role("button", name=re.compile("^Remove Ganesh Puja")).click()
     expect(page.locator("#cart-summary")).to_contain_text("Your cart is empty")
     expect(page.locator("#cart-badge")).to_contain_text("0")
+    # The button that had focus is gone: focus moves to the updated region.
+    expect(page.locator("#cart-summary")).to_be_focused()
 
 
 def test_catalog_works_on_a_phone(live_server, page, shop):
@@ -164,6 +166,7 @@ def test_search_finds_what_people_type_as_they_type(live_server, page, shop):
     # fill() sets the value at once, as pasting or autofill does: no key events.
     search.fill("गणेश")
     expect(page.locator("#results article")).to_have_count(3)
+    expect(search).to_be_focused()
     expect(page.locator("#results article").first).to_contain_text("Ganesh Puja")
     search.fill("grihapravesh")
     expect(page.locator("#results article")).to_have_count(2)

@@ -1,6 +1,9 @@
 """Search finds what people type: spellings, synonyms, Devanagari, categories."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from storefront import selectors
@@ -130,3 +133,13 @@ def test_live_search_listens_to_input_with_a_debounce(client, shop):
 
     assert "input changed delay:" in html
     assert "keyup" not in html
+
+
+@pytest.mark.django_db
+def test_demo_catalog_answers_what_customers_type():
+    call_command("load_demo_data", stdout=io.StringIO())
+
+    assert "Ganesh Puja" in search("गणेश")
+    assert "Ganapati Homam" in search("havan")
+    assert search("grihapravesh")[0].startswith("Griha Pravesh")
+    assert all("Satyanarayan" in title for title in search("satyanarayana")[:2])
