@@ -2,24 +2,6 @@
 
 from django.db import migrations, models
 
-from storefront.search import search_key
-
-
-def fill_search_keys(apps, schema_editor):
-    Category = apps.get_model("storefront", "Category")
-    Service = apps.get_model("storefront", "Service")
-    for category in Category.objects.all():
-        category.search_key = search_key(category.name, joined=True)
-        category.save(update_fields=["search_key"])
-    for service in Service.objects.all():
-        service.search_title = search_key(service.title, joined=True)
-        service.search_text = search_key(
-            " ".join(
-                [service.title, service.summary, service.description, service.included]
-            )
-        )
-        service.save(update_fields=["search_title", "search_text"])
-
 
 class Migration(migrations.Migration):
 
@@ -43,5 +25,4 @@ class Migration(migrations.Migration):
             name='search_title',
             field=models.TextField(blank=True, editable=False),
         ),
-        migrations.RunPython(fill_search_keys, migrations.RunPython.noop),
     ]

@@ -143,3 +143,21 @@ def test_demo_catalog_answers_what_customers_type():
     assert "Ganapati Homam" in search("havan")
     assert search("grihapravesh")[0].startswith("Griha Pravesh")
     assert all("Satyanarayan" in title for title in search("satyanarayana")[:2])
+
+
+@pytest.mark.django_db
+def test_rows_without_search_keys_get_them_after_migrate_and_by_command(shop):
+    Category = type(shop["katha"].category)
+    Service = type(shop["katha"])
+    Service.objects.update(search_title="", search_text="")
+    Category.objects.update(search_key="")
+    assert search("satyanarayana") == []
+
+    call_command("migrate", verbosity=0)  # post_migrate fills missing keys
+    assert search("satyanarayana") == ["Satyanarayan Katha"]
+
+    Service.objects.update(search_text="stale")
+    out = io.StringIO()
+    call_command("refresh_search_keys", stdout=out)
+    assert "refreshed for 12 " in out.getvalue()
+    assert search("purnima") == ["Satyanarayan Katha"]
