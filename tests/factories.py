@@ -1,6 +1,7 @@
 """Keyword-only factory functions; they call services where services exist."""
 
 import datetime
+import importlib
 import itertools
 
 from django.utils import timezone
@@ -150,3 +151,15 @@ def make_address(*, user, is_default=True, **extra):
     }
     fields.update(extra)
     return Address.objects.create(user=user, is_default=is_default, **fields)
+
+
+def make_policy_pages():
+    """Create the policy pages as migration 0003 ships them.
+
+    Transactional tests flush the database, data migrations' rows included, so
+    tests that need the pages create them here from the migration itself.
+    """
+    from django.apps import apps
+
+    migration = importlib.import_module("storefront.migrations.0003_default_pages")
+    migration.create_pages(apps, None)

@@ -99,6 +99,7 @@ def shop(sandbox_process, live_server, settings):
     factories.make_slot(start=datetime.time(8, 0), capacity=3, label="Pratah")
     factories.make_slot(start=datetime.time(18, 0), capacity=1)
     factories.make_promo(code="FIRSTPUJA", percent=10)
+    factories.make_policy_pages()
     return live_server, service
 
 

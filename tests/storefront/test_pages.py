@@ -10,6 +10,12 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def policy_pages():
+    factories.make_policy_pages()
+
+
 SLUGS = ["about", "terms", "privacy", "cancellation-refund"]
 
 
