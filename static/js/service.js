@@ -59,6 +59,13 @@
       }
     });
     offerLanguages();
+    // Once a date is picked, "Please choose a date" no longer applies.
+    form.addEventListener("htmx:afterSettle", function (event) {
+      if (!event.detail.target || event.detail.target.id !== "when") return;
+      var errors = root.querySelector("#add-errors");
+      if (errors) errors.remove();
+      showChoice();
+    });
   }
 
   setUp(document);

@@ -128,6 +128,8 @@ def test_no_serious_violations_on_any_storefront_or_checkout_page(page, shop):
     day = factories.booking_date(3).isoformat()
     page.locator(f"#day-{day}").click()
     expect(page.locator("#slots")).to_contain_text("priests free")
+    expect(page.locator("#add-errors")).to_have_count(0)
+    expect(page.get_by_test_id("book-bar")).to_contain_text("Basic · Hindi")
     axe.check("service: times (htmx)")
     page.locator("label[for^=slot-]").first.click()
     page.get_by_test_id("book-bar").get_by_role("button", name="Add to cart").click()
