@@ -154,12 +154,12 @@ def make_address(*, user, is_default=True, **extra):
 
 
 def make_policy_pages():
-    """Create the policy pages as migration 0003 ships them.
+    """Create the policy pages as migration 0004 ships them.
 
     Transactional tests flush the database, data migrations' rows included, so
     tests that need the pages create them here from the migration itself.
     """
     from django.apps import apps
 
-    migration = importlib.import_module("storefront.migrations.0003_default_pages")
+    migration = importlib.import_module("storefront.migrations.0004_default_pages")
     migration.create_pages(apps, None)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('storefront', '0001_initial'),
+        ('storefront', '0002_journey_after'),
     ]
 
     operations = [

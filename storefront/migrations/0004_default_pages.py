@@ -119,6 +119,6 @@ def create_pages(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("storefront", "0002_page")]
+    dependencies = [("storefront", "0003_page")]
 
     operations = [migrations.RunPython(create_pages, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('storefront', '0003_default_pages'),
+        ('storefront', '0004_default_pages'),
     ]
 
     operations = [
