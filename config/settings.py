@@ -210,18 +210,6 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "OkPuja <bookings@okpuja.local>")
 
-# The business as customers, PhonePe and tax invoices see it (About & contact page,
-# footer). The demo values are placeholders; set the real ones in production.
-BUSINESS_NAME = env("BUSINESS_NAME", "OkPuja Services Private Limited")
-BUSINESS_ADDRESS = env(
-    "BUSINESS_ADDRESS",
-    "2nd Floor, 14 Temple Street, Malleshwaram, Bengaluru, Karnataka 560003",
-)
-BUSINESS_GSTIN = env("BUSINESS_GSTIN", "29AABCO1234F1Z5")
-BUSINESS_PHONE = env("BUSINESS_PHONE", "+918012345678")
-BUSINESS_WHATSAPP = env("BUSINESS_WHATSAPP", "+918012345678")
-BUSINESS_EMAIL = env("BUSINESS_EMAIL", "namaste@okpuja.example")
-
 # PhonePe PG v2 (see checkout/phonepe.py and README "Payments").
 PHONEPE_ENV = env("PHONEPE_ENV", "LOCAL").upper()
 if PHONEPE_ENV not in {"LOCAL", "SANDBOX", "PRODUCTION"}:
@@ -284,6 +272,16 @@ INVOICE_SELLER_ADDRESS = env(
 )
 INVOICE_SELLER_STATE = env("INVOICE_SELLER_STATE", "Karnataka")
 INVOICE_SELLER_GSTIN = env("INVOICE_SELLER_GSTIN", "29ABCDE1234F1Z5")
+# The business as customers and PhonePe see it (About & contact page, footer);
+# name, address and GSTIN default to the invoice's seller, so both agree.
+BUSINESS_NAME = env("BUSINESS_NAME") or INVOICE_SELLER_NAME
+BUSINESS_ADDRESS = (
+    env("BUSINESS_ADDRESS") or f"{INVOICE_SELLER_ADDRESS}, {INVOICE_SELLER_STATE}"
+)
+BUSINESS_GSTIN = env("BUSINESS_GSTIN") or INVOICE_SELLER_GSTIN
+BUSINESS_PHONE = env("BUSINESS_PHONE", "+918012345678")
+BUSINESS_WHATSAPP = env("BUSINESS_WHATSAPP", "+918012345678")
+BUSINESS_EMAIL = env("BUSINESS_EMAIL", "namaste@okpuja.example")
 INVOICE_PREFIX = env("INVOICE_PREFIX", "OKP")
 INVOICE_SAC_CODE = env("INVOICE_SAC_CODE", "999712")
 # Prices include GST. INVOICE_TAX_PERCENT is the total rate; within the

@@ -44,8 +44,8 @@ def test_about_page_shows_contact_address_and_gstin_from_settings(client, settin
     assert 'href="tel:+918012345678"' in html
     assert 'href="https://wa.me/918012345678"' in html
     assert "namaste@okpuja.example" in html
-    assert "29AABCO1234F1Z5" in html
-    assert "Malleshwaram, Bengaluru" in html
+    assert "29ABCDE1234F1Z5" in html
+    assert "12 Temple Street, Jayanagar, Bengaluru 560011, Karnataka" in html
 
 
 def test_unknown_page_is_404(client):
@@ -57,7 +57,7 @@ def test_footer_links_every_policy_page(client):
 
     for slug in SLUGS:
         assert f'href="/pages/{slug}/"' in html
-    assert "GSTIN 29AABCO1234F1Z5" in html
+    assert "GSTIN 29ABCDE1234F1Z5" in html
 
 
 def test_checkout_links_terms_and_refund_policy_next_to_pay(client):
