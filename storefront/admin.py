@@ -11,6 +11,7 @@ from storefront.models import (
     CartItem,
     Category,
     Package,
+    Page,
     PromoCode,
     PromoRedemption,
     Service,
@@ -306,3 +307,18 @@ class AddressAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("full_name", "city", "pincode", "user__email", "phone")
     raw_id_fields = ("user",)
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    """Staff change policy text here; the site shows it at once, no deploy."""
+
+    list_display = ("title", "slug", "updated_at")
+    readonly_fields = ("updated_at",)
+    fields = ("slug", "title", "body", "updated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The slug is the page's address, linked from the footer and checkout.
+        if obj is not None:
+            return ("slug", "updated_at")
+        return self.readonly_fields

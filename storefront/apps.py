@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _fill_search_keys(sender, **kwargs):
+    from storefront.services import refresh_search_keys
+
+    refresh_search_keys(only_missing=True)
 
 
 class StorefrontConfig(AppConfig):
@@ -9,3 +16,6 @@ class StorefrontConfig(AppConfig):
         from storefront import catalog_cache
 
         catalog_cache.connect()
+        # Rows saved before search keys existed get them after ``migrate`` (a data
+        # migration may not import the normaliser, which keeps changing).
+        post_migrate.connect(_fill_search_keys, sender=self)

@@ -19,8 +19,20 @@ def _cart_count(request) -> int:
     )
 
 
+# Read once at start-up: the footer shows it on every page.
+BUSINESS = {
+    "name": settings.BUSINESS_NAME,
+    "address": settings.BUSINESS_ADDRESS,
+    "gstin": settings.BUSINESS_GSTIN,
+    "phone": settings.BUSINESS_PHONE,
+    "whatsapp": settings.BUSINESS_WHATSAPP,
+    "whatsapp_digits": settings.BUSINESS_WHATSAPP.lstrip("+"),
+    "email": settings.BUSINESS_EMAIL,
+}
+
+
 def site(request):
-    """Site-wide template values: the site URL, DEBUG and the cart badge count.
+    """Site-wide template values: site URL, DEBUG, cart badge count, the business.
 
     The count is lazy: it costs its one query only on pages that show it.
     """
@@ -28,4 +40,5 @@ def site(request):
         "SITE_URL": settings.SITE_URL,
         "DEBUG": settings.DEBUG,
         "cart_count": LazyCount(lambda: _cart_count(request)),
+        "business": BUSINESS,
     }

@@ -109,8 +109,11 @@ class AddToCartForm(forms.Form):
     package = forms.ModelChoiceField(
         queryset=Package.objects.none(),
         label=_("Package"),
-        error_messages={"required": _("Please choose a package.")},
+        required=False,
     )
+    # The service page asks for the tier and the language separately.
+    tier = forms.ChoiceField(choices=Package.Tier.choices, required=False)
+    language = forms.ChoiceField(choices=Language.choices, required=False)
     date = forms.DateField(
         label=_("Date"),
         error_messages={
@@ -138,6 +141,44 @@ class AddToCartForm(forms.Form):
         self.fields["package"].error_messages["invalid_choice"] = _(
             "Please choose one of the packages of this puja."
         )
+        self.fields["tier"].error_messages["invalid_choice"] = _(
+            "Please choose one of the packages of this puja."
+        )
+        self.fields["language"].error_messages["invalid_choice"] = _(
+            "Please choose one of the languages of this puja."
+        )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("package") or self.has_error("package"):
+            return cleaned_data
+        tier, language = cleaned_data.get("tier"), cleaned_data.get("language")
+        if self.has_error("tier") or self.has_error("language"):
+            return cleaned_data
+        if not tier:
+            self.add_error("package", _("Please choose a package."))
+        elif not language:
+            self.add_error("language", _("Please choose a language."))
+        else:
+            package = (
+                self.fields["package"]
+                .queryset.filter(tier=tier, language=language)
+                .first()
+            )
+            if package is None:
+                self.add_error(
+                    "language",
+                    _(
+                        "The %(tier)s package is not offered in %(language)s. "
+                        "Please choose another language."
+                    )
+                    % {
+                        "tier": Package.Tier(tier).label,
+                        "language": Language(language).label,
+                    },
+                )
+            cleaned_data["package"] = package
+        return cleaned_data
 
 
 class DateForm(forms.Form):

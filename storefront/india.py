@@ -75,8 +75,13 @@ def normalise_indian_mobile(value: str) -> str:
     return "+91" + digits
 
 
-def format_rupees(paise: int) -> str:
-    """Return paise as rupees with Indian digit grouping: 149900 -> ₹1,499.00."""
+def format_rupees(paise: int, *, whole: bool = False) -> str:
+    """Return paise as rupees with Indian digit grouping: 149900 -> ₹1,499.00.
+
+    With ``whole``, leave out ``.00`` when there are no paise (₹1,499; ₹1,499.50
+    stays): what customers read. Staff pages, audit notes and error messages
+    keep the paise.
+    """
     negative = paise < 0
     rupees, rem = divmod(abs(int(paise)), 100)
     digits = str(rupees)
@@ -89,7 +94,8 @@ def format_rupees(paise: int) -> str:
         if head:
             groups.insert(0, head)
         digits = ",".join(groups) + "," + tail
-    return f"{'-' if negative else ''}₹{digits}.{rem:02d}"
+    paise_part = "" if whole and not rem else f".{rem:02d}"
+    return f"{'-' if negative else ''}₹{digits}{paise_part}"
 
 
 def format_mobile(phone: str) -> str:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from storefront.india import INDIAN_STATES, PIN_VALIDATOR, format_mobile
+from storefront.search import search_key
 
 
 class User(AbstractUser):
@@ -32,6 +33,8 @@ class Category(models.Model):
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    # The name normalised for search (storefront.search), kept by save().
+    search_key = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "name"]
@@ -39,6 +42,12 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_key = search_key(self.name, joined=True)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_key"}
+        super().save(*args, **kwargs)
 
 
 class Language(models.TextChoices):
@@ -85,6 +94,9 @@ class Service(models.Model):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Title and all text normalised for search (storefront.search), kept by save().
+    search_title = models.TextField(blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["title"]
@@ -92,6 +104,19 @@ class Service(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.search_title = search_key(self.title, joined=True)
+        self.search_text = search_key(
+            " ".join([self.title, self.summary, self.description, self.included])
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "search_title",
+                "search_text",
+            }
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("storefront:service", kwargs={"slug": self.slug})
@@ -390,3 +415,38 @@ class Address(models.Model):
             "pincode": self.pincode,
             "lines": self.as_lines(),
         }
+
+
+class Page(models.Model):
+    """A page of text staff edit in the admin: about, terms, privacy, refunds.
+
+    The body is plain text: a blank line starts a paragraph, a line starting
+    with ``## `` is a heading and lines starting with ``- `` form a list.
+    """
+
+    class Slug(models.TextChoices):
+        ABOUT = "about", _("About us & contact")
+        TERMS = "terms", _("Terms of service")
+        PRIVACY = "privacy", _("Privacy policy")
+        REFUNDS = "cancellation-refund", _("Cancellation & refund policy")
+
+    slug = models.SlugField(max_length=40, unique=True, choices=Slug.choices)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "A blank line starts a new paragraph. Start a line with '## ' for a "
+            "heading and with '- ' for a list item."
+        ),
+    )
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("policy page")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("storefront:page", args=[self.slug])

@@ -5,7 +5,21 @@ building querysets themselves; writes stay in ``services`` and slot
 availability in ``capacity``.
 """
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from functools import reduce
+from operator import add, or_
+
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import get_language
 
 from storefront.models import (
@@ -17,6 +31,7 @@ from storefront.models import (
     Service,
     TimeSlot,
 )
+from storefront.search import query_terms
 
 CATALOG_ORDERINGS = {
     "price": ["from_price_paise", "title"],
@@ -74,13 +89,39 @@ def catalog_services(*, filters: dict) -> QuerySet[Service]:
         services = services.filter(from_price_paise__gte=filters["min_price"] * 100)
     if "max_price" in filters:
         services = services.filter(from_price_paise__lte=filters["max_price"] * 100)
-    for word in filters.get("q", "").split():
-        services = services.filter(
-            Q(title__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(description__icontains=word)
+    ordering = CATALOG_ORDERINGS[filters.get("sort", "")]
+    terms = query_terms(filters.get("q", ""))
+    if terms:
+        services = _search(services, terms)
+        if not filters.get("sort"):
+            ordering = ["-relevance", *ordering]
+    return services.order_by(*ordering, "pk")
+
+
+def _search(services: QuerySet[Service], terms) -> QuerySet[Service]:
+    """Keep services matching every term, annotated with their ``relevance``.
+
+    A term matches a service's normalised title, its category's name or its
+    text; a match in the title weighs most, then the category.
+    """
+    scores = []
+    for spellings in terms:
+
+        def any_of(field, spellings=spellings):
+            return reduce(or_, (Q(**{f"{field}__contains": s}) for s in spellings))
+
+        in_title = any_of("search_title")
+        in_category = any_of("category__search_key")
+        services = services.filter(in_title | in_category | any_of("search_text"))
+        scores.append(
+            Case(
+                When(in_title, then=Value(4)),
+                When(in_category, then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
         )
-    return services.order_by(*CATALOG_ORDERINGS[filters.get("sort", "")], "pk")
+    return services.annotate(relevance=reduce(add, scores))
 
 
 _LANGUAGE_NAMES: dict[str, dict[str, str]] = {}
@@ -112,6 +153,38 @@ def set_language_names(services) -> None:
 def bookable_packages(*, service: Service) -> list[Package]:
     """Return the service's active packages, cheapest first."""
     return list(service.packages.filter(is_active=True).order_by("price_paise", "pk"))
+
+
+def package_tiers(packages: list[Package]) -> list[dict]:
+    """Summarise packages by tier for the service page: priests, samagri, prices.
+
+    ``packages`` are a service's bookable packages; tiers come in the order
+    Basic, Standard, Premium, each with the languages it is offered in.
+    """
+    tiers = []
+    for tier in Package.Tier:
+        of_tier = [package for package in packages if package.tier == tier]
+        if not of_tier:
+            continue
+        prices = [package.price_paise for package in of_tier]
+        tiers.append(
+            {
+                "value": tier.value,
+                "label": tier.label,
+                "priest_count": max(package.priest_count for package in of_tier),
+                "materials_included": any(p.materials_included for p in of_tier),
+                "min_price_paise": min(prices),
+                "max_price_paise": max(prices),
+                "languages": [package.get_language_display() for package in of_tier],
+            }
+        )
+    return tiers
+
+
+def package_languages(packages: list[Package]) -> list[tuple[str, str]]:
+    """Return the (value, label) of the languages the packages are offered in."""
+    offered = {package.language for package in packages}
+    return [(value, label) for value, label in Language.choices if value in offered]
 
 
 def active_slots() -> QuerySet[TimeSlot]:

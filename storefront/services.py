@@ -24,9 +24,11 @@ from storefront.exceptions import (
 from storefront.models import (
     Cart,
     CartItem,
+    Category,
     Package,
     PromoCode,
     PromoRedemption,
+    Service,
     TimeSlot,
 )
 
@@ -122,7 +124,10 @@ def check_promo(
     if subtotal_paise < promo.min_order_paise:
         raise PromoError(
             _("The promo code %(code)s needs an order of at least %(min)s.")
-            % {"code": promo.code, "min": format_rupees(promo.min_order_paise)}
+            % {
+                "code": promo.code,
+                "min": format_rupees(promo.min_order_paise, whole=True),
+            }
         )
     if promo.usage_limit is not None or promo.per_customer_limit is not None:
         check_promo_uses(promo=promo, user=user, reserved=reserved)
@@ -482,3 +487,26 @@ def delete_address(*, address) -> None:
             if newest is not None:
                 newest.is_default = True
                 newest.save(update_fields=["is_default"])
+
+
+def refresh_search_keys(*, only_missing: bool = False) -> int:
+    """Recompute the normalised search text of categories and services.
+
+    Run after the normaliser in ``storefront.search`` changes (``manage.py
+    refresh_search_keys``); with ``only_missing``, only rows that have none yet.
+    Return how many rows were saved.
+    """
+    categories = Category.objects.all()
+    services = Service.objects.all()
+    if only_missing:
+        categories = categories.filter(search_key="")
+        services = services.filter(search_title="")
+    saved = 0
+    with transaction.atomic():
+        for category in categories:
+            category.save(update_fields=["search_key"])
+            saved += 1
+        for service in services:
+            service.save(update_fields=["search_title", "search_text"])
+            saved += 1
+    return saved

@@ -7,6 +7,8 @@ a page from history, the whole page. Views that choose between the two say so
 in ``Vary``, so no cache hands a fragment to a full-page request.
 """
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -38,7 +40,8 @@ from storefront.forms import (
     SankalpForm,
     SignupForm,
 )
-from storefront.models import Address, CartItem, Package, Service
+from storefront.models import Address, CartItem, Package, Page, Service
+from storefront.templatetags.shop import money
 
 PAGE_SIZE = 12
 
@@ -177,44 +180,87 @@ def _puja_place(request):
     return None
 
 
+QUICK_DAYS = 7
+
+
 def _booking_window():
     first, last = services.bookable_date_range()
     return {"min_date": first, "max_date": last}
+
+
+def _when_context(date_text, *, package=None, address=None):
+    """Return the date and time choices: quick days, the chosen date, its slots
+    (for ``package`` at ``address``: the priests who match it there)."""
+    date, availability, date_error = _slots_for(
+        date_text, package=package, address=address
+    )
+    window = _booking_window()
+    return {
+        "date": date,
+        "date_text": date_text,
+        "availability": availability,
+        "date_error": date_error,
+        "quick_days": [
+            window["min_date"] + datetime.timedelta(days=n) for n in range(QUICK_DAYS)
+        ],
+        **window,
+    }
+
+
+def _selected_package(packages, choice):
+    """Return the package matching ``choice`` (package, tier, language), else the cheapest."""
+    by_pk = {str(package.pk): package for package in packages}
+    if choice.get("package") in by_pk:
+        return by_pk[choice["package"]]
+    tier, language = choice.get("tier"), choice.get("language")
+    for package in packages:
+        if package.tier == tier and package.language == language:
+            return package
+    for package in packages:
+        if package.tier == tier or package.language == language:
+            return package
+    return packages[0] if packages else None
 
 
 def _service_context(request, service, *, form=None, date_text=None, added=None):
     packages = selectors.bookable_packages(service=service)
     if date_text is None:
         date_text = request.GET.get("date", "")
-    selected_package = None
-    selected_slot = None
-    if form is not None and form.is_bound:
-        selected_package = form.data.get("package")
-        selected_slot = form.data.get("slot")
-    else:
-        selected_package = request.GET.get("package")
-    package = next((p for p in packages if str(p.pk) == selected_package), None)
-    if package is None and packages:
-        package = packages[0]
-        selected_package = str(package.pk)
+    bound = form is not None and form.is_bound
+    choice = form.data if bound else request.GET
+    selected = _selected_package(packages, choice)
+    tier = choice.get("tier") or (selected.tier if selected else "")
+    language = choice.get("language") or (selected.language if selected else "")
+    if choice.get("package") and selected is not None:
+        tier, language = selected.tier, selected.language
     place = _puja_place(request) if service.kind == Service.Kind.HOME else None
-    date, availability, date_error = _slots_for(
-        date_text, package=package, address=place
-    )
     return {
         "service": service,
         "packages": packages,
+        "tiers": selectors.package_tiers(packages),
+        "languages": selectors.package_languages(packages),
+        "package_choices": [
+            {
+                "tier": package.tier,
+                "language": package.language,
+                "label": f"{package.get_tier_display()} · "
+                f"{package.get_language_display()}",
+                "price": money(package.price_paise),
+            }
+            for package in packages
+        ],
+        "selected": selected
+        if selected and (selected.tier, selected.language) == (tier, language)
+        else None,
+        "selected_tier": tier,
+        "selected_language": language,
         "form": form or AddToCartForm(service=service),
-        "date": date,
-        "date_text": date_text,
-        "availability": availability,
-        "date_error": date_error,
         "place": place,
         "city_form": CityForm(initial={"city": place["city"] if place else ""}),
-        "selected_package": str(selected_package or ""),
-        "selected_slot": str(selected_slot or ""),
+        "selected_package": str(selected.pk) if selected else "",
+        "selected_slot": str(form.data.get("slot") or "") if bound else "",
         "added": added,
-        **_booking_window(),
+        **_when_context(date_text, package=selected, address=place),
     }
 
 
@@ -232,7 +278,7 @@ def service_slots(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     service = _active_service(slug)
     context = _service_context(request, service)
     if _wants_fragment(request):
-        return render(request, "storefront/service.html#slots", context)
+        return render(request, "storefront/service.html#when", context)
     return render(request, "storefront/service.html", context)
 
 
@@ -251,19 +297,23 @@ def set_city(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 # Cart -------------------------------------------------------------------------
 
 
-def _package_from_post(request):
+def _service_from_post(request):
+    """Return the service a POST to add to the cart is for: by package, or by slug."""
+    if "package" not in request.POST and request.POST.get("service"):
+        return get_object_or_404(Service, slug=request.POST["service"])
     try:
         package_id = int(request.POST.get("package", ""))
     except ValueError:
         raise Http404("No such package") from None
-    return get_object_or_404(Package.objects.select_related("service"), pk=package_id)
+    return get_object_or_404(
+        Package.objects.select_related("service"), pk=package_id
+    ).service
 
 
 @vary_on_htmx
 @require_POST
 def cart_add(request: HtmxHttpRequest) -> HttpResponse:
-    package = _package_from_post(request)
-    service = package.service
+    service = _service_from_post(request)
     form = AddToCartForm(request.POST, service=service)
     added = None
     if form.is_valid():
@@ -505,11 +555,9 @@ def signup(request: HtmxHttpRequest) -> HttpResponse:
             return redirect(_next_url(request, "storefront:catalog"))
     else:
         form = SignupForm()
-    return render(
-        request,
-        "storefront/signup.html",
-        {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
-    )
+    # A form with errors keeps where the customer was going.
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "storefront/signup.html", {"form": form, "next": next_url})
 
 
 @require_http_methods(["GET", "POST"])
@@ -588,3 +636,12 @@ def address_make_default(request: HtmxHttpRequest, address_id: int) -> HttpRespo
     services.set_default_address(address=_own_address(request, address_id))
     messages.success(request, _("Default address updated."))
     return redirect("storefront:addresses")
+
+
+# Policy pages -------------------------------------------------------------------
+
+
+@require_GET
+def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page = get_object_or_404(Page, slug=slug)
+    return render(request, "storefront/page.html", {"page": page})

@@ -1,6 +1,7 @@
 """Keyword-only factory functions; they call services where services exist."""
 
 import datetime
+import importlib
 import itertools
 
 from django.utils import timezone
@@ -180,3 +181,15 @@ def roster_for_every_priest(*, city="Bengaluru"):
             ],
             ignore_conflicts=True,
         )
+
+
+def make_policy_pages():
+    """Create the policy pages as migration 0004 ships them.
+
+    Transactional tests flush the database, data migrations' rows included, so
+    tests that need the pages create them here from the migration itself.
+    """
+    from django.apps import apps
+
+    migration = importlib.import_module("storefront.migrations.0004_default_pages")
+    migration.create_pages(apps, None)

@@ -1,6 +1,8 @@
 """Template filters of the shop: ``{% load shop %}``, then ``|money`` and ``|phone``."""
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from storefront.india import format_mobile, format_rupees
 
@@ -9,11 +11,11 @@ register = template.Library()
 
 @register.filter
 def money(paise):
-    """Render integer paise as rupees with Indian grouping: 149900 -> ₹1,499.00."""
+    """Render paise as rupees for customers: 149900 -> ₹1,499, 149950 -> ₹1,499.50."""
     if paise in (None, ""):
         return ""
     try:
-        return format_rupees(int(paise))
+        return format_rupees(int(paise), whole=True)
     except (TypeError, ValueError):
         return ""
 
@@ -22,3 +24,50 @@ def money(paise):
 def phone(value):
     """Render +919876543210 as +91 98765 43210."""
     return format_mobile(value or "")
+
+
+def _page_block(lines):
+    """Render one block of a policy page (lines without a blank line between)."""
+    html = []
+    paragraph, items = [], []
+    for line in lines + [""]:
+        if items and not line.startswith("- "):
+            html.append(
+                format_html(
+                    '<ul class="page-list">{}</ul>',
+                    format_html_join("", "<li>{}</li>", ((i,) for i in items)),
+                )
+            )
+            items = []
+        if paragraph and (not line or line.startswith(("- ", "## "))):
+            html.append(
+                format_html(
+                    "<p>{}</p>",
+                    format_html_join(
+                        mark_safe("<br>"), "{}", ((p,) for p in paragraph)
+                    ),
+                )
+            )
+            paragraph = []
+        if line.startswith("- "):
+            items.append(line[2:].strip())
+        elif line.startswith("## "):
+            html.append(format_html('<h2 class="h5 mt-4">{}</h2>', line[3:].strip()))
+        elif line:
+            paragraph.append(line)
+    return html
+
+
+@register.filter
+def page_body(text):
+    """Render a policy page's plain text as HTML, escaping everything staff typed.
+
+    Blocks are separated by blank lines; ``## `` starts a heading, ``- `` a
+    list item, anything else a paragraph (single line breaks kept). Staff
+    cannot inject markup, which keeps the pages safe under the CSP.
+    """
+    parts = []
+    for block in (text or "").replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in block.split("\n") if line.strip()]
+        parts.extend(_page_block(lines))
+    return mark_safe("\n".join(parts))

@@ -38,7 +38,7 @@ def test_checkout_page_shows_lines_address_and_pay_button(phonepe, client):
     response = client.get("/checkout/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Pay ₹2,100.00 with PhonePe" in html
+    assert "Pay ₹2,100 with PhonePe" in html
     assert shop.package.service.title in html
     assert "560038" in html
 
@@ -206,7 +206,7 @@ def test_my_bookings_lists_upcoming_and_detail(phonepe, client):
     assert booking.book_id in listing and "Upcoming" in listing
     detail = client.get(f"/bookings/{booking.book_id}/")
     assert detail.status_code == 200
-    assert "₹2,100.00" in detail.content.decode()
+    assert "₹2,100</dd>" in detail.content.decode()
 
 
 def test_my_bookings_empty_state(phonepe, client):

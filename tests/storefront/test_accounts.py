@@ -286,3 +286,12 @@ def test_someone_elses_address_is_404(client, customer):
 def test_address_form_offers_every_state_and_ut(client, customer):
     html = client.get(reverse("storefront:address-add")).content.decode()
     assert "Andaman and Nicobar Islands" in html and "West Bengal" in html
+
+
+def test_signup_with_errors_keeps_next(client):
+    response = client.post(
+        "/account/signup/", {"email": "not-an-email", "next": "/checkout/"}
+    )
+
+    assert response.status_code == 200
+    assert '<input type="hidden" name="next" value="/checkout/">' in response.text

@@ -1,0 +1,197 @@
+"""axe-core finds no serious or critical violation on any storefront or checkout page.
+
+Every page is checked at phone (390x844) and desktop (1280x800) size, in the
+states a customer sees: empty and filled, before and after htmx swaps, with
+errors, signed in and out, after paying through the sandbox process.
+"""
+
+import datetime
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from storefront.models import Package
+from tests import factories
+from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOT_DIR
+from tests.sandbox_process import SandboxProcess
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+BLOCKING = {"serious", "critical"}
+
+
+class Axe:
+    """Run axe-core on the current page at both sizes and collect what blocks."""
+
+    def __init__(self, page):
+        self.page = page
+        self.checked = []
+        self.problems = []
+
+    def check(self, label):
+        # evaluate() runs outside the page's Content-Security-Policy.
+        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE)
+        # Check what the customer sees once htmx has swapped and settled.
+        self.page.wait_for_function(
+            "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
+        original = self.page.viewport_size
+        for size_name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            self.page.set_viewport_size(size)
+            result = self.page.evaluate(
+                "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                ".violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+                " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' '"
+                " + JSON.stringify(n.any.concat(n.all).map(c => c.data)))}))"
+            )
+            for violation in result:
+                if violation["impact"] in BLOCKING:
+                    self.problems.append(
+                        {"page": label, "size": size_name, **violation}
+                    )
+            # Keep what was checked, to look at: test-artifacts/screenshots/a11y-*.
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+            self.page.evaluate("window.scrollTo(0, 0)")
+            self.page.screenshot(
+                path=str(SCREENSHOT_DIR / f"a11y-{name}-{size_name}.png"),
+                full_page=True,
+            )
+        self.checked.append(label)
+        self.page.set_viewport_size(original)
+
+    def assert_clean(self):
+        assert self.problems == [], json.dumps(
+            self.problems, indent=1, ensure_ascii=False
+        )
+
+
+@pytest.fixture(scope="module")
+def sandbox_process():
+    with SandboxProcess(webhook_delay=0) as process:
+        yield process
+
+
+@pytest.fixture
+def shop(sandbox_process, live_server, settings):
+    sandbox_process.reset()
+    sandbox_process.configure(
+        webhook_url=live_server.url + "/api/payments/webhook/phonepe/"
+    )
+    settings.PHONEPE_BASE_URL = sandbox_process.base_url
+    settings.PHONEPE_OAUTH_URL = ""
+    settings.SITE_URL = live_server.url
+    ganesh = factories.make_category(name="Ganesh Puja", slug="ganesh")
+    havan = factories.make_category(name="Havan & Homam", slug="havan")
+    service = factories.make_service(category=ganesh, title="Ganesh Puja")
+    for tier, price in ((Package.Tier.BASIC, 140100), (Package.Tier.PREMIUM, 510000)):
+        for language in ("hi", "ta"):
+            factories.make_package(
+                service=service, tier=tier, language=language, price_paise=price
+            )
+    homam = factories.make_service(category=havan, title="Ganapati Homam")
+    factories.make_package(service=homam, price_paise=310100)
+    factories.make_slot(start=datetime.time(8, 0), capacity=3, label="Pratah")
+    factories.make_slot(start=datetime.time(18, 0), capacity=1)
+    factories.make_promo(code="FIRSTPUJA", percent=10)
+    factories.make_policy_pages()
+    return live_server, service
+
+
+def test_no_serious_violations_on_any_storefront_or_checkout_page(page, shop):
+    live_server, service = shop
+    base = live_server.url
+    axe = Axe(page)
+    page.set_viewport_size(PHONE)
+
+    page.goto(base + "/")
+    axe.check("catalog")
+    page.get_by_label("Search pujas").fill("havan")
+    expect(page.locator("#results article")).to_have_count(1)
+    axe.check("catalog: search results (htmx)")
+    page.goto(base + "/?q=nothing-matches")
+    axe.check("catalog: nothing found")
+    for slug in ("about", "terms", "privacy", "cancellation-refund"):
+        page.goto(f"{base}/pages/{slug}/")
+        axe.check(f"page {slug}")
+
+    page.goto(base + service.get_absolute_url())
+    axe.check("service")
+    page.get_by_test_id("book-bar").get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_test_id("book-bar")).to_contain_text("Please choose a date")
+    axe.check("service: errors (htmx)")
+    day = factories.booking_date(3).isoformat()
+    page.locator(f"#day-{day}").click()
+    expect(page.locator("#slots")).to_contain_text("priests free")
+    expect(page.locator("#add-errors")).to_have_count(0)
+    expect(page.get_by_test_id("book-bar")).to_contain_text("Basic · Hindi")
+    axe.check("service: times (htmx)")
+    page.locator("label[for^=slot-]").first.click()
+    page.get_by_test_id("book-bar").get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_test_id("book-bar")).to_contain_text("Added to your cart")
+    axe.check("service: added (htmx)")
+
+    page.goto(base + "/cart/")
+    axe.check("cart")
+    page.get_by_label("Have a promo code?").fill("FIRSTPUJA")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#cart-summary")).to_contain_text("applied")
+    axe.check("cart: promo applied (htmx)")
+    page.get_by_label(re.compile("^Names")).first.fill("Asha Sharma, Ravi Sharma")
+    page.get_by_role("button", name="Save sankalp").first.click()
+    expect(page.get_by_text("The sankalp details were saved.")).to_be_visible()
+    axe.check("cart: sankalp saved")
+
+    page.goto(base + "/account/login/")
+    axe.check("login")
+    page.get_by_role("button", name="Log in").click()
+    axe.check("login: errors")
+    page.goto(base + "/account/password-reset/")
+    axe.check("password reset")
+    page.goto(base + "/account/signup/?next=/checkout/")
+    page.get_by_role("button", name=re.compile("Sign up|Create account", re.I)).click()
+    axe.check("signup: errors")
+    page.locator("#id_full_name").fill("Asha Sharma")
+    page.locator("#id_email").fill("asha@example.in")
+    page.locator("#id_phone").fill("98765 43210")
+    page.locator("#id_password1").fill("puja-secret-2026")
+    page.locator("#id_password2").fill("puja-secret-2026")
+    page.get_by_role("button", name=re.compile("Sign up|Create account", re.I)).click()
+    expect(page).to_have_url(re.compile("/checkout/"))
+    axe.check("checkout: no address")
+
+    page.get_by_role("link", name="Add a new address").click()
+    page.get_by_role("button", name=re.compile("Save", re.I)).click()
+    axe.check("address form: errors")
+    page.locator("#id_full_name").fill("Asha Sharma")
+    page.locator("#id_phone").fill("+91 98765 43210")
+    page.locator("#id_line1").fill("12 Shanti Apartments, MG Road")
+    page.locator("#id_city").fill("Bengaluru")
+    page.locator("#id_state").select_option(label="Karnataka")
+    page.locator("#id_pincode").fill("560038")
+    page.get_by_role("button", name=re.compile("Save", re.I)).click()
+    expect(page).to_have_url(re.compile("/checkout/"))
+    axe.check("checkout")
+    page.goto(base + "/account/addresses/")
+    axe.check("addresses")
+
+    page.goto(base + "/checkout/")
+    page.get_by_test_id("pay-button").click()
+    page.get_by_test_id("pay-upi").click()
+    expect(page).to_have_url(re.compile(r"/confirmbooking/\?order=OKP-"))
+    expect(page.get_by_test_id("booking-status")).to_have_text(
+        re.compile("confirmed", re.I), timeout=20_000
+    )
+    axe.check("confirm: booked")
+    page.goto(base + "/bookings/")
+    axe.check("my bookings")
+    page.get_by_role("link", name=re.compile("BK-")).first.click()
+    axe.check("booking detail")
+
+    assert len(axe.checked) >= 24
+    axe.assert_clean()

@@ -1,0 +1,104 @@
+"""Policy pages: shipped by a migration, edited by staff in the admin, linked everywhere."""
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from storefront.models import Page
+from storefront.templatetags.shop import page_body
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def policy_pages():
+    factories.make_policy_pages()
+
+
+SLUGS = ["about", "terms", "privacy", "cancellation-refund"]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_policy_page_ships_with_text(client, slug):
+    response = client.get(reverse("storefront:page", args=[slug]))
+
+    assert response.status_code == 200
+    page = Page.objects.get(slug=slug)
+    assert len(page.body) > 500
+    assert response.context["page"] == page
+    assert f"{escape(page.title)}</h1>" in response.text
+
+
+def test_refund_policy_states_the_bands_and_the_refund_time(client):
+    html = client.get(reverse("storefront:page", args=["cancellation-refund"])).text
+
+    assert "48 hours or more before the puja: full refund" in html
+    assert "50% refund" in html
+    assert "5 to 7 working days" in html
+
+
+def test_about_page_shows_contact_address_and_gstin_from_settings(client, settings):
+    html = client.get(reverse("storefront:page", args=["about"])).text
+
+    assert 'href="tel:+918012345678"' in html
+    assert 'href="https://wa.me/918012345678"' in html
+    assert "namaste@okpuja.example" in html
+    assert "29ABCDE1234F1Z5" in html
+    assert "12 Temple Street, Jayanagar, Bengaluru 560011, Karnataka" in html
+
+
+def test_unknown_page_is_404(client):
+    assert client.get("/pages/shipping/").status_code == 404
+
+
+def test_footer_links_every_policy_page(client):
+    html = client.get(reverse("storefront:catalog")).text
+
+    for slug in SLUGS:
+        assert f'href="/pages/{slug}/"' in html
+    assert "GSTIN 29ABCDE1234F1Z5" in html
+
+
+def test_checkout_links_terms_and_refund_policy_next_to_pay(client):
+    user = factories.make_user()
+    package = factories.make_package()
+    factories.make_cart(
+        user=user, items=[(package, factories.booking_date(), factories.make_slot())]
+    )
+    factories.make_address(user=user)
+    client.force_login(user)
+
+    html = client.get("/checkout/").text
+
+    pay = html.index('data-testid="pay-button"')
+    note = html.index("pay-policy-note")
+    assert 0 < note - pay < 1500
+    assert 'href="/pages/cancellation-refund/"' in html[note:]
+
+
+def test_staff_edit_changes_the_page_at_once(admin_client, client):
+    page = Page.objects.get(slug="terms")
+    url = reverse("admin:storefront_page_change", args=[page.pk])
+    assert admin_client.get(url).status_code == 200
+
+    response = admin_client.post(
+        url,
+        {"title": "Terms of use", "body": "## Fees\nNo hidden fees.\n\n- One\n- Two"},
+    )
+
+    assert response.status_code == 302
+    html = client.get(reverse("storefront:page", args=["terms"])).text
+    assert "Terms of use" in html
+    assert '<h2 class="h5 mt-4">Fees</h2>' in html
+    assert "<p>No hidden fees.</p>" in html
+    assert '<ul class="page-list"><li>One</li><li>Two</li></ul>' in html
+    page.refresh_from_db()
+    assert page.slug == "terms"  # the address cannot be changed in the admin
+
+
+def test_page_body_escapes_markup():
+    html = page_body("<script>alert(1)</script>\n\n- <b>x</b>\n\n## <i>h</i>")
+
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;script&gt;" in html
