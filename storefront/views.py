@@ -258,7 +258,8 @@ def _service_context(request, service, *, form=None, date_text=None, added=None)
         "place": place,
         "city_form": CityForm(initial={"city": place["city"] if place else ""}),
         "selected_package": str(selected.pk) if selected else "",
-        "selected_slot": str(form.data.get("slot") or "") if bound else "",
+        # Kept when the slots reload for another package or date.
+        "selected_slot": str(choice.get("slot") or ""),
         "added": added,
         **_when_context(date_text, package=selected, address=place),
     }

@@ -37,9 +37,14 @@ class Axe:
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
             self.page.evaluate(AXE)
         # Check what the customer sees once htmx has swapped and settled.
-        self.page.wait_for_function(
-            "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-        )
+        # (Polled with evaluate(): wait_for_function evaluates a string, which
+        # the page's CSP rightly refuses.)
+        for _ in range(200):
+            if self.page.evaluate(
+                "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+            ):
+                break
+            self.page.wait_for_timeout(50)
         original = self.page.viewport_size
         for size_name, size in (("phone", PHONE), ("desktop", DESKTOP)):
             self.page.set_viewport_size(size)
