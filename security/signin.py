@@ -13,6 +13,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,12 +89,22 @@ def lockout_response(request, original_response=None, credentials=None):
         "Too many failed sign-in attempts. For your security, sign-in is locked "
         "for %(duration)s. Try again later, or reset your password."
     ) % {"duration": ngettext("%d minute", "%d minutes", minutes) % minutes}
-    response = render(
-        request,
-        "429.html",
-        {"message": message, "title": _("Sign-in locked")},
-        status=429,
-    )
+    if request.path.startswith("/api/"):
+        # Apps signing in for a token get the API's one error shape.
+        response = JsonResponse(
+            {
+                "success": False,
+                "error": {"code": "signin_locked", "message": message, "fields": {}},
+            },
+            status=429,
+        )
+    else:
+        response = render(
+            request,
+            "429.html",
+            {"message": message, "title": _("Sign-in locked")},
+            status=429,
+        )
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
     return response

@@ -205,7 +205,17 @@ def test_operations_see_and_lift_locks(client, staff):
 
 
 def test_priests_cannot_sign_in_to_the_admin(client, staff):
+    # Priests are not staff (they have the priest portal): the admin's own
+    # "not a staff account" refusal.
     response = admin_sign_in(client, staff.priest.email, PASSWORD)
+    assert response.status_code == 200
+    assert "staff account" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Staff with no admin permission at all get a plain message, not an empty admin.
+    clerk = factories.make_user(email="clerk@okpuja.in", is_staff=True)
+    clerk.set_password(PASSWORD)
+    clerk.save()
+    response = admin_sign_in(client, clerk.email, PASSWORD)
     assert response.status_code == 200
     assert "has no staff pages yet" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -214,3 +224,24 @@ def test_priests_cannot_sign_in_to_the_admin(client, staff):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert re.match(re.escape(reverse("admin:login")), response["Location"])
+
+
+def api_token(client, email, password, ip="10.0.0.1"):
+    return client.post(
+        "/api/auth/token/",
+        {"email": email, "password": password},
+        content_type="application/json",
+        REMOTE_ADDR=ip,
+    )
+
+
+def test_the_api_token_endpoint_shares_the_account_lock(client):
+    """Apps sign in with POST /api/auth/token/: the same lock as every form."""
+    customer = factories.make_user(email="app-user@example.in")
+    answers = [api_token(client, customer.email, "wrong").status_code for _ in range(5)]
+    assert answers[:4] == [401] * 4
+    locked = api_token(client, customer.email, CUSTOMER_PASSWORD)
+    assert locked.status_code == 429
+    assert locked.json()["error"]["code"] == "signin_locked"
+    # And the lock taken through the API holds on the storefront's form.
+    assert_locked(shop_sign_in(client, customer.email, CUSTOMER_PASSWORD))
