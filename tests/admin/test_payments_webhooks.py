@@ -4,6 +4,7 @@ import datetime
 import json
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -99,8 +100,12 @@ def test_overview_is_a_handful_of_queries(client, staff, django_assert_num_queri
 def test_support_overview_shows_only_what_it_may_open(client, staff):
     # A staff member without checkout permissions sees no cards.
     clerk = factories.make_user(email="clerk@okpuja.in", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_service"))
     client.force_login(clerk)
     assert client.get(reverse("admin:index")).context.get("cards", []) == []
+    # With no permission at all the admin has nothing for them.
+    clerk.user_permissions.clear()
+    assert client.get(reverse("admin:index")).status_code == 302
     # Priests are not staff: the admin sends them to its login.
     client.force_login(staff.priest)
     assert client.get(reverse("admin:index")).status_code == 302
