@@ -67,7 +67,11 @@ class BookingPagesMixin:
     def assign_view(self, request):
         self._require(request, "assign_priest")
         source = request.POST if request.method == "POST" else request.GET
-        ids = [value for value in source.get("ids", "").split(",") if value.isdigit()]
+        ids = [
+            value
+            for value in source.get("ids", "").split(",")
+            if value.isascii() and value.isdigit()
+        ]
         bookings = list(
             Booking.objects.filter(pk__in=ids).select_related("user", "assigned_priest")
         )

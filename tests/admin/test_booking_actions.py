@@ -307,3 +307,15 @@ def test_csv_export_action_exports_the_selection(client, staff):
     )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [row[0] for row in rows[1:]] == [bookings[0].book_id]
+
+
+@pytest.mark.parametrize("ids", ["²", "③,1", "1²"])
+def test_assign_page_and_service_filter_refuse_unicode_digits(client, staff, ids):
+    """ "²" passes str.isdigit() but not int(): it used to answer 500."""
+    client.force_login(staff.ops)
+    assign = client.get(reverse("admin:checkout_booking_assign") + f"?ids={ids}")
+    assert assign.status_code in (200, 302)
+    listing = client.get(
+        reverse("admin:checkout_booking_changelist") + f"?service={ids}"
+    )
+    assert listing.status_code in (200, 302)
