@@ -13,7 +13,7 @@ SDK_STAMP := $(SDK_VENV)/.installed-$(shell cksum $(SDK_REQUIREMENTS) | cut -d' 
 # Without the caller's virtualenv or PYTHONPATH leaking into the SDK's venv.
 CLEAN_PY_ENV := env -u PYTHONPATH -u PYTHONHOME -u VIRTUAL_ENV
 
-.PHONY: help install sdk-venv run test lint format demo bench clean schema
+.PHONY: help install sdk-venv run test lint format demo bench clean schema messages
 
 help:
 	@echo "make run    - start web server, PhonePe sandbox and reconciler (SQLite, demo data)"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint   - ruff check"
 	@echo "make sdk-venv - build .venv-sdk (PhonePe's official SDK; make test does it)"
 	@echo "make schema - rewrite api/openapi.json after changing the API"
+	@echo "make messages - update locale/hi/LC_MESSAGES/django.po from the code, compile the .mo"
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -61,6 +62,7 @@ run: install
 # Everything the suite needs is installed here, so the test run itself downloads nothing.
 test: install sdk-venv
 	@$(BIN)/python tests/e2e/browser.py --ensure
+	@command -v xgettext >/dev/null || $(PYTHON) tests/system_packages.py gettext || true
 	OKPUJA_REQUIRE_SDK_VENV=1 $(BIN)/pytest
 
 lint: install
@@ -73,6 +75,15 @@ format: install
 
 schema: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py api_schema
+
+# Translations: collect the messages of our code and templates into locale/hi
+# (translate the new entries, then run it again to compile). The .po and the
+# compiled .mo are committed, so run, test and deploy need no gettext; a test
+# fails when an entry is untranslated or fuzzy, the .mo lags the .po, or the
+# code has a string the .po lacks. What is collected: tests/translations.py.
+messages: install
+	@$(PYTHON) tests/system_packages.py gettext
+	$(BIN)/python tests/translations.py update
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -1,7 +1,8 @@
 """A booking as an iCalendar file (RFC 5545) for "Add to calendar".
 
 One event per puja at its slot's time in India Standard Time, with the place
-and a link back to the booking. Built with the ``icalendar`` package, which
+and a link back to the booking, in the language of the request (the puja's
+title and texts as frozen in that language). Built with the ``icalendar`` package, which
 also writes the Asia/Kolkata VTIMEZONE calendar apps need.
 """
 
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from checkout.models import Booking
@@ -53,10 +55,13 @@ def booking_ics(booking: Booking) -> bytes:
         event.add("location", place)
         description = [
             f"{item.package_label}, {item.language}",
-            f"OkPuja booking {booking.book_id}: {url}",
+            _("OkPuja booking %(book_id)s: %(url)s")
+            % {"book_id": booking.book_id, "url": url},
         ]
         if booking.assigned_priest_id:
-            description.insert(1, f"Pandit: {booking.assigned_priest}")
+            description.insert(
+                1, _("Pandit: %(name)s") % {"name": booking.assigned_priest}
+            )
         event.add("description", "\n".join(description))
         event.add("url", url)
         calendar.add_component(event)

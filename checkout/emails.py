@@ -2,6 +2,11 @@
 
 Sent by the tasks in ``checkout.tasks`` (after the transaction that asked for
 them commits, off the request path); a failure raises, so the task is retried.
+
+Each email is written in its recipient's language (``User.language``, see
+storefront/languages.py): subject and body are rendered with it active, so a
+customer who booked in Hindi reads Hindi whatever language the webhook, the
+reconciler, the task worker or a staff member's request runs in.
 """
 
 import logging
@@ -9,22 +14,31 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from checkout import invoices
 from checkout.models import Booking, Payment, Refund
+from storefront.languages import language_of
 
 logger = logging.getLogger("checkout")
 
 
-def send_templated_email(*, to, subject, template, context, attachments=()):
+def send_templated_email(
+    *, to, subject, template, context, recipient=None, attachments=()
+):
     """Send checkout/emails/<template>.txt with its .html alternative.
 
+    ``recipient`` (a User) chooses the language; ``subject`` may be lazy
+    (``gettext_lazy``, ``format_lazy``) and is translated in that language.
     ``attachments``: (filename, content, mimetype) triples.
     """
-    context = {**context, "SITE_URL": settings.SITE_URL}
-    text = render_to_string(f"checkout/emails/{template}.txt", context)
-    html = render_to_string(f"checkout/emails/{template}.html", context)
+    with translation.override(language_of(recipient)):
+        context = {**context, "SITE_URL": settings.SITE_URL}
+        text = render_to_string(f"checkout/emails/{template}.txt", context)
+        html = render_to_string(f"checkout/emails/{template}.html", context)
+        subject = str(subject)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:
@@ -50,15 +64,19 @@ def send_booking_confirmation(*, booking_id, force=False):
     )
     try:
         invoice = invoices.issue_invoice(booking=booking)
+        pdf = invoices.render_pdf(invoice)  # always in English (a tax document)
         send_templated_email(
             to=booking.user.email,
-            subject=f"Your puja is booked: {booking.book_id}",
+            recipient=booking.user,
+            subject=format_lazy(
+                _("Your puja is booked: {book_id}"), book_id=booking.book_id
+            ),
             template="booking_confirmed",
             context={"booking": booking, "items": list(booking.items.all())},
             attachments=[
                 (
                     invoices.filename(invoice),
-                    invoices.render_pdf(invoice),
+                    pdf,
                     "application/pdf",
                 )
             ],
@@ -75,7 +93,8 @@ def send_payment_failed(*, payment_id):
     payment = Payment.objects.select_related("user").get(pk=payment_id)
     send_templated_email(
         to=payment.user.email,
-        subject="Your OkPuja payment did not go through",
+        recipient=payment.user,
+        subject=_("Your OkPuja payment did not go through"),
         template="payment_failed",
         context={"payment": payment},
     )
@@ -85,7 +104,8 @@ def send_refund_started(*, refund_id):
     refund = Refund.objects.select_related("payment__user", "booking").get(pk=refund_id)
     send_templated_email(
         to=refund.payment.user.email,
-        subject="Your OkPuja refund has started",
+        recipient=refund.payment.user,
+        subject=_("Your OkPuja refund has started"),
         template="refund_started",
         context={"refund": refund, "payment": refund.payment},
     )
@@ -96,7 +116,10 @@ def send_booking_cancelled(*, booking_id):
     booking = Booking.objects.select_related("user").get(pk=booking_id)
     send_templated_email(
         to=booking.user.email,
-        subject=f"Your booking {booking.book_id} was cancelled",
+        recipient=booking.user,
+        subject=format_lazy(
+            _("Your booking {book_id} was cancelled"), book_id=booking.book_id
+        ),
         template="booking_cancelled",
         context={"booking": booking, "items": list(booking.items.all())},
     )

@@ -11,6 +11,10 @@ paid, and the tax is split CGST + SGST when the place of supply is the
 seller's state, IGST otherwise (``INVOICE_*`` settings). The PDF is drawn with
 fpdf2 (pure Python, kept up to date) in its core Helvetica font, which has no
 rupee sign, hence "Rs.".
+
+The invoice is a tax document and is always in English, whatever language
+the customer reads the shop in: the booking's texts are taken in English
+(their Hindi copies would not fit Helvetica's Latin-1).
 """
 
 import datetime
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from fpdf import FPDF
 from num2words import num2words
 
@@ -140,7 +144,12 @@ def _latin1(text) -> str:
 
 
 def render_pdf(invoice: Invoice) -> bytes:
-    """Return the invoice as a PDF document."""
+    """Return the invoice as a PDF document, in English."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _render_pdf(invoice)
+
+
+def _render_pdf(invoice: Invoice) -> bytes:
     booking = invoice.booking
     items = list(booking.items.all())
     numbers = figures(booking)

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 MERCHANT_ORDER_ID_VALIDATOR = RegexValidator(
@@ -114,6 +115,11 @@ class Payment(models.Model):
 
     def get_absolute_url(self):
         return reverse("checkout:confirm") + f"?order={self.merchant_order_id}"
+
+    @property
+    def failure_text(self) -> str:
+        """The failure reason in the reader's language (it is stored in English)."""
+        return gettext(self.failure_reason) if self.failure_reason else ""
 
 
 class SlotHoldQuerySet(models.QuerySet):

@@ -5,15 +5,22 @@ use ``transaction.on_commit``), loads what it needs and sends each message
 through ``send``. Today every message is an email
 (``checkout.emails.send_templated_email``); an SMS or WhatsApp provider is
 added in ``send`` alone. A failed message is logged, never raised: the change
-it reports has already happened.
+it reports has already happened. Each message is in its reader's language
+(``User.language``): subjects are lazy and translated when sent.
 """
 
 import logging
 
 from django.contrib.auth import get_user_model
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from checkout import emails
 from checkout.models import Booking
+from storefront import formats
+
+_day = lazy(formats.day, str)
 
 logger = logging.getLogger("checkout")
 
@@ -24,7 +31,11 @@ def send(*, user, subject, template, context):
         return False
     try:
         emails.send_templated_email(
-            to=user.email, subject=subject, template=template, context=context
+            to=user.email,
+            recipient=user,
+            subject=subject,
+            template=template,
+            context=context,
         )
     except Exception:
         logger.exception("Could not send %s to %s", template, user.pk)
@@ -54,17 +65,23 @@ def priest_assigned(*, booking_id, previous_priest_id=None):
     changed = previous_priest_id is not None
     send(
         user=booking.user,
-        subject=(
-            f"Your priest for {booking.book_id} has changed: {_name(priest)}"
+        subject=format_lazy(
+            _("Your priest for {book_id} has changed: {priest}")
             if changed
-            else f"Your priest for {booking.book_id}: {_name(priest)}"
+            else _("Your priest for {book_id}: {priest}"),
+            book_id=booking.book_id,
+            priest=_name(priest),
         ),
         template="priest_assigned_customer",
         context={**context, "changed": changed},
     )
     send(
         user=priest,
-        subject=f"New puja assigned: {booking.book_id} on {booking.first_date:%d %b %Y}",
+        subject=format_lazy(
+            _("New puja assigned: {book_id} on {date}"),
+            book_id=booking.book_id,
+            date=_day(booking.first_date),
+        ),
         template="priest_assigned_priest",
         context=context,
     )
@@ -73,7 +90,10 @@ def priest_assigned(*, booking_id, previous_priest_id=None):
         if previous is not None:
             send(
                 user=previous,
-                subject=f"{booking.book_id} has been given to another priest",
+                subject=format_lazy(
+                    _("{book_id} has been given to another priest"),
+                    book_id=booking.book_id,
+                ),
                 template="priest_unassigned",
                 context={**context, "priest": previous},
             )
@@ -86,7 +106,11 @@ def booking_cancelled_for_priests(*, booking_id, priest_ids):
     for priest in get_user_model().objects.filter(pk__in=priest_ids):
         send(
             user=priest,
-            subject=f"{booking.book_id} on {booking.first_date:%d %b %Y} was cancelled",
+            subject=format_lazy(
+                _("{book_id} on {date} was cancelled"),
+                book_id=booking.book_id,
+                date=_day(booking.first_date),
+            ),
             template="booking_cancelled_priest",
             context={"booking": booking, "items": items, "priest": priest},
         )
@@ -101,9 +125,16 @@ def booking_rescheduled_for_priest(*, booking_id, priest_id, kept):
     send(
         user=priest,
         subject=(
-            f"Rescheduled: {booking.book_id}, now {booking.first_date:%d %b %Y}"
+            format_lazy(
+                _("Rescheduled: {book_id}, now {date}"),
+                book_id=booking.book_id,
+                date=_day(booking.first_date),
+            )
             if kept
-            else f"{booking.book_id} was rescheduled; you are no longer needed"
+            else format_lazy(
+                _("{book_id} was rescheduled; you are no longer needed"),
+                book_id=booking.book_id,
+            )
         ),
         template="booking_rescheduled_priest",
         context={

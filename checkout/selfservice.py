@@ -23,7 +23,7 @@ from checkout.calendar import booking_place, item_starts_at
 from checkout.errors import CheckoutError
 from checkout.models import Booking, BookingItem, Refund, SlotHold
 from priests import services as priest_services
-from storefront import capacity
+from storefront import capacity, formats
 from storefront import services as storefront_services
 from storefront.exceptions import SlotUnavailableError, StorefrontError
 from storefront.india import format_rupees
@@ -109,13 +109,13 @@ def timeline(booking: Booking) -> list[Step]:
             _("Paid"),
             format_rupees(booking.total_paise)
             + " · "
-            + timezone.localtime(booking.created_at).strftime("%d %b %Y"),
+            + formats.day(timezone.localtime(booking.created_at).date()),
             True,
         ),
         Step(_("Pandit assigned"), priest_detail, priest is not None or completed),
         Step(
             _("Puja day"),
-            starts.strftime("%a, %d %b %Y, %I:%M %p").replace(" 0", " "),
+            formats.day_and_time(starts),
             completed or timezone.now() >= starts,
         ),
         Step(_("Done"), _("Blessings!") if completed else "", completed),
@@ -126,7 +126,7 @@ def whatsapp_url(booking: Booking) -> str:
     """Return a wa.me link sharing the booking's summary (no one else's details)."""
     lines = [_("Our puja is booked with OkPuja (%(id)s):") % {"id": booking.book_id}]
     for item in booking_items(booking):
-        when = item_starts_at(item).strftime("%a %d %b %Y, %I:%M %p")
+        when = formats.day_and_time(item_starts_at(item))
         lines.append(f"• {item.service_title}, {when}")
     place = booking.address.get("city") or booking_place(booking)
     if place:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -84,19 +84,37 @@ def _order_message(snapshot):
     return ("OkPuja: " + ", ".join(titles))[:200]
 
 
+# The texts a booking line freezes, in every language of the shop (checkout/translation.py).
+LINE_TEXTS = ("service_title", "package_label", "language", "slot_label", "venue")
+
+
+def _line_texts(item) -> dict:
+    """Return the line's texts in English as ``name`` and in Hindi as ``name_hi``."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        suffix = "" if code == settings.LANGUAGE_CODE else f"_{code}"
+        with translation.override(code):
+            texts.update(
+                {
+                    f"service_title{suffix}": item.package.service.title,
+                    f"package_label{suffix}": str(item.package.get_tier_display()),
+                    f"language{suffix}": str(item.package.get_language_display()),
+                    f"slot_label{suffix}": item.slot.display,
+                    f"venue{suffix}": item.package.service.venue,
+                }
+            )
+    return texts
+
+
 def _build_snapshot(*, cart, totals, address, contact_phone=""):
     return {
         "lines": [
             {
                 "package_id": item.package_id,
-                "service_title": item.package.service.title,
-                "package_label": item.package.get_tier_display(),
-                "language": item.package.get_language_display(),
+                **_line_texts(item),
                 "kind": item.package.service.kind,
-                "venue": item.package.service.venue,
                 "date": item.date.isoformat(),
                 "slot_id": item.slot_id,
-                "slot_label": item.slot.display,
                 "price_paise": item.package.price_paise,
                 "priest_count": item.package.priest_count,
                 "sankalp": dict(item.sankalp or {}),
@@ -514,8 +532,13 @@ def _discard_unstarted(payment, *, detail):
 
 
 def _fail_locked(*, payment, source, reason, detail="", gateway_state="", payload=None):
-    """Fail the locked pending payment, release its holds, unfreeze its cart."""
-    payment.failure_reason = str(reason)[:255]
+    """Fail the locked pending payment, release its holds, unfreeze its cart.
+
+    The reason is stored in English (``Payment.failure_text`` shows it in
+    the reader's language), whichever request or process settles it.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        payment.failure_reason = str(reason)[:255]
     if gateway_state:
         payment.gateway_state = gateway_state
     payment.next_check_at = _late_check_at(payment, timezone.now())
@@ -570,7 +593,8 @@ def cancel_pending_payment(*, payment: Payment, user) -> Payment:
             raise CheckoutError(
                 _("This payment is no longer waiting, so it cannot be cancelled.")
             )
-        payment.failure_reason = str(_("You cancelled this payment."))
+        with translation.override(settings.LANGUAGE_CODE):
+            payment.failure_reason = str(_("You cancelled this payment."))
         payment.next_check_at = _late_check_at(payment, timezone.now())
         states.move(
             payment,
@@ -635,7 +659,7 @@ def _handle_unknown_order(*, payment, source) -> SyncResult:
             _fail_locked(
                 payment=payment,
                 source=source,
-                reason=_("PhonePe has no record of this payment."),
+                reason=gettext_lazy("PhonePe has no record of this payment."),
             )
         else:
             payment.next_check_at = next_check_at(payment, now)
@@ -701,7 +725,7 @@ def apply_order_status(
             if payment.status == Payment.Status.PENDING:
                 code = status.error_code or ""
                 reason = FAILURE_MESSAGES.get(
-                    code, _("The payment did not go through.")
+                    code, gettext_lazy("The payment did not go through.")
                 )
                 payment.gateway_error_code = code
                 _fail_locked(
@@ -727,7 +751,7 @@ def apply_order_status(
                 _fail_locked(
                     payment=payment,
                     source=source,
-                    reason=_("The payment was not confirmed in time."),
+                    reason=gettext_lazy("The payment was not confirmed in time."),
                     payload=payload,
                 )
             else:
@@ -846,6 +870,25 @@ def _unused_book_id():
             return book_id
 
 
+def _item_texts(line) -> dict:
+    """Return a booking item's text fields for each language from a snapshot line.
+
+    Snapshots from before Hindi (no ``*_hi``) give their English text to both.
+    """
+    fields = {}
+    for name in LINE_TEXTS:
+        english = line.get(name, "")
+        fields[name] = english
+        for code, _name in settings.LANGUAGES:
+            own = (
+                english
+                if code == settings.LANGUAGE_CODE
+                else line.get(f"{name}_{code}")
+            )
+            fields[f"{name}_{code}"] = own or english
+    return fields
+
+
 def _create_booking(*, payment, source):
     """Create the booking of the locked, paid payment from its snapshot."""
     snapshot = payment.snapshot
@@ -866,16 +909,12 @@ def _create_booking(*, payment, source):
         BookingItem(
             booking=booking,
             package_id=line["package_id"],
-            service_title=line["service_title"],
-            package_label=line["package_label"],
-            language=line["language"],
+            **_item_texts(line),
             date=datetime.date.fromisoformat(line["date"]),
             slot_id=line["slot_id"],
-            slot_label=line["slot_label"],
             price_paise=line["price_paise"],
             priest_count=line["priest_count"],
             kind=line.get("kind", ""),
-            venue=line.get("venue", ""),
             sankalp=line.get("sankalp", {}),
         )
         for line in lines

@@ -39,6 +39,7 @@ from checkout import (
 from checkout.csp import allow_payment_redirect
 from checkout.models import Booking, BookingItem, Payment
 from security.ratelimits import hit, rate_limit, too_many_requests
+from storefront import formats
 from storefront import services as storefront_services
 from storefront.capacity import slot_availability
 from storefront.exceptions import StorefrontError
@@ -475,7 +476,7 @@ def booking_reschedule(request, book_id):
                     _("%(puja)s is moved to %(date)s, %(slot)s.")
                     % {
                         "puja": item.service_title,
-                        "date": form.cleaned_data["date"].strftime("%d %b %Y"),
+                        "date": formats.day(form.cleaned_data["date"]),
                         "slot": form.cleaned_data["slot"].display,
                     },
                 )

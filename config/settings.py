@@ -65,6 +65,8 @@ CSRF_TRUSTED_ORIGINS = [
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # Before the admin: Hindi fields of the catalog (storefront/translation.py).
+    "modeltranslation",
     "config.apps.OkPujaAdminConfig",
     "django.contrib.auth",
     "axes",
@@ -100,9 +102,13 @@ MIDDLEWARE = [
     # response, Django's BREACH mitigation).
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Language from the cookie or Accept-Language; no URL prefix (README "Languages").
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in customer's saved language; the admin in English.
+    "storefront.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -121,6 +127,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "storefront.context_processors.site",
@@ -167,10 +174,23 @@ LOGIN_URL = "storefront:login"
 LOGIN_REDIRECT_URL = "storefront:catalog"
 LOGOUT_REDIRECT_URL = "storefront:catalog"
 
-LANGUAGE_CODE = "en-in"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("hi", "हिन्दी")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats per language (config/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Kolkata"
 USE_I18N = True
 USE_TZ = True
+# The language cookie lasts a year, like the choice it remembers.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Catalog content in Hindi (django-modeltranslation): <field>_en and <field>_hi
+# columns; an empty Hindi field falls back to English.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "hi")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

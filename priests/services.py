@@ -27,6 +27,7 @@ from checkout.models import Booking, BookingItem
 from checkout.roles import PRIESTS
 from priests.matching import Place, Roster
 from priests.models import Assignment, LeaveDay, Priest
+from storefront import formats
 from storefront.models import User
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -188,7 +189,7 @@ def assign_priest(*, booking: Booking, priest, actor, source="admin") -> Booking
                     % {
                         "priest": priest,
                         "puja": item.service_title,
-                        "date": item.date.strftime("%d %b %Y"),
+                        "date": formats.day(item.date),
                         "slot": item.slot_label,
                     }
                 )
@@ -498,7 +499,7 @@ def add_leave_day(*, priest, date: datetime.date, reason: str = "") -> LeaveDay:
                     "You have a puja on %(date)s. Please ask Operations to reassign "
                     "it before taking leave."
                 )
-                % {"date": date.strftime("%d %b %Y")}
+                % {"date": formats.day(date)}
             )
         leave, _created = LeaveDay.objects.get_or_create(
             priest=profile, date=date, defaults={"reason": reason.strip()[:120]}

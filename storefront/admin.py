@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, Min, Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from storefront.india import format_rupees
 from storefront.models import (
@@ -24,7 +25,9 @@ from storefront.money import RupeeField
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("Contact"), {"fields": ("phone",)}),)
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        (_("Contact"), {"fields": ("phone", "language")}),
+    )
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         (_("Contact"), {"fields": ("email", "phone", "first_name", "last_name")}),
     )
@@ -33,7 +36,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TranslationAdmin):
     list_display = ("name", "slug", "position", "is_active", "service_count")
     list_editable = ("position", "is_active")
     prepopulated_fields = {"slug": ("name",)}
@@ -109,7 +112,7 @@ class PromoCodeForm(forms.ModelForm):
         )
 
 
-class PackageInline(admin.TabularInline):
+class PackageInline(TranslationTabularInline):
     model = Package
     form = PackageForm
     extra = 0
@@ -125,7 +128,7 @@ class PackageInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(TranslationAdmin):
     list_display = (
         "title",
         "category",
@@ -157,7 +160,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Package)
-class PackageAdmin(admin.ModelAdmin):
+class PackageAdmin(TranslationAdmin):
     form = PackageForm
     list_display = (
         "service",
@@ -185,7 +188,7 @@ class PackageAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeSlot)
-class TimeSlotAdmin(admin.ModelAdmin):
+class TimeSlotAdmin(TranslationAdmin):
     list_display = ("display", "start_time", "label", "default_capacity", "is_active")
     list_editable = ("default_capacity", "is_active")
     list_display_links = ("display",)

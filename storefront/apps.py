@@ -13,9 +13,13 @@ class StorefrontConfig(AppConfig):
     verbose_name = "Storefront"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from storefront import catalog_cache
+        from storefront.languages import remember_on_login
 
         catalog_cache.connect()
         # Rows saved before search keys existed get them after ``migrate`` (a data
         # migration may not import the normaliser, which keeps changing).
         post_migrate.connect(_fill_search_keys, sender=self)
+        user_logged_in.connect(remember_on_login, dispatch_uid="storefront-language")

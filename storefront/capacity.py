@@ -29,7 +29,7 @@ from priests.matching import (
     slot_demands,
 )
 from priests.models import Priest
-from storefront import selectors
+from storefront import formats, selectors
 from storefront.exceptions import SlotUnavailableError
 from storefront.models import Package, SlotCapacityOverride, TimeSlot
 
@@ -181,6 +181,5 @@ def check_slot_has_room(
                 "Please pick another slot."
             )
         raise SlotUnavailableError(
-            message
-            % {"slot": slot.display, "date": date.strftime("%d %b %Y"), "left": free}
+            message % {"slot": slot.display, "date": formats.day(date), "left": free}
         )

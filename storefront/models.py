@@ -6,10 +6,20 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from storefront import formats
 from storefront.india import INDIAN_STATES, PIN_VALIDATOR, format_mobile
 from storefront.search import search_key
+
+
+def _in_every_language(obj, field) -> list[str]:
+    """The field's text in each language of the shop (its ``_en``/``_hi`` columns)."""
+    texts = [getattr(obj, f"{field}_{code}", None) for code, _n in settings.LANGUAGES]
+    return [text for text in dict.fromkeys(texts) if text] or [
+        getattr(obj, field) or ""
+    ]
 
 
 class User(AbstractUser):
@@ -17,6 +27,16 @@ class User(AbstractUser):
 
     email = models.EmailField(_("email address"), unique=True)
     phone = models.CharField(_("mobile number"), max_length=13, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "Language of the shop and of emails to this person; set by the "
+            "switcher, empty until they first sign in."
+        ),
+    )
 
     def __str__(self):
         return self.get_full_name() or self.email or self.username
@@ -44,7 +64,9 @@ class Category(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.search_key = search_key(self.name, joined=True)
+        self.search_key = " ".join(
+            search_key(name, joined=True) for name in _in_every_language(self, "name")
+        )
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_key"}
         super().save(*args, **kwargs)
@@ -106,9 +128,18 @@ class Service(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.search_title = search_key(self.title, joined=True)
+        # English and Hindi (storefront/translation.py): "ganesh" and "गणेश" find
+        # the same pujas whichever language the page is in.
+        self.search_title = " ".join(
+            search_key(title, joined=True)
+            for title in _in_every_language(self, "title")
+        )
         self.search_text = search_key(
-            " ".join([self.title, self.summary, self.description, self.included])
+            " ".join(
+                text
+                for field in ("title", "summary", "description", "included")
+                for text in _in_every_language(self, field)
+            )
         )
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {
@@ -127,12 +158,7 @@ class Service(models.Model):
 
     @property
     def duration_display(self):
-        hours, minutes = divmod(self.duration_minutes, 60)
-        if hours and minutes:
-            return f"{hours} h {minutes} min"
-        if hours:
-            return f"{hours} h"
-        return f"{minutes} min"
+        return formats.duration(self.duration_minutes)
 
 
 class Package(models.Model):
@@ -196,7 +222,8 @@ class TimeSlot(models.Model):
 
     @property
     def display(self):
-        text = self.start_time.strftime("%I:%M %p").lstrip("0")
+        """The slot in the active language: "6:00 AM (Brahma muhurat)", "सुबह 6:00 (…)"."""
+        text = formats.clock(self.start_time)
         return f"{text} ({self.label})" if self.label else text
 
 
@@ -397,7 +424,7 @@ class Address(models.Model):
         if self.line2:
             lines.append(self.line2)
         if self.landmark:
-            lines.append(f"Near {self.landmark}")
+            lines.append(gettext("Near %(landmark)s") % {"landmark": self.landmark})
         lines.append(f"{self.city}, {self.get_state_display()} {self.pincode}")
         lines.append(format_mobile(self.phone))
         return lines

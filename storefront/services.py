@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from storefront import selectors
+from storefront import formats, selectors
 from storefront.capacity import check_slot_has_room
 from storefront.exceptions import (
     BookingDateError,
@@ -114,7 +114,7 @@ def check_promo(
             _("The promo code %(code)s is valid from %(date)s.")
             % {
                 "code": promo.code,
-                "date": timezone.localtime(promo.valid_from).strftime("%d %b %Y"),
+                "date": formats.day(timezone.localtime(promo.valid_from).date()),
             }
         )
     if promo.valid_until and now >= promo.valid_until:

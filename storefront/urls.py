@@ -29,6 +29,7 @@ urlpatterns = [
     path("cart/promo/", views.promo_apply, name="promo-apply"),
     path("cart/promo/remove/", views.promo_remove, name="promo-remove"),
     path("pages/<slug:slug>/", views.page_detail, name="page"),
+    path("language/", views.set_language, name="set-language"),
     path("account/signup/", views.signup, name="signup"),
     path("account/login/", views.login_view, name="login"),
     path("account/logout/", views.logout_view, name="logout"),

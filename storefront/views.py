@@ -13,19 +13,26 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from security.ratelimits import rate_limit
-from storefront import catalog_cache, selectors, services
+from storefront import catalog_cache, formats, languages, selectors, services
 from storefront.capacity import slot_availability
 from storefront.exceptions import BookingDateError, StorefrontError
 from storefront.forms import (
@@ -335,7 +342,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponse:
             _("%(service)s on %(date)s at %(slot)s was added to your cart.")
             % {
                 "service": service.title,
-                "date": added.date.strftime("%a, %d %b %Y"),
+                "date": formats.day(added.date),
                 "slot": added.slot.display,
             },
         )
@@ -646,3 +653,21 @@ def address_make_default(request: HtmxHttpRequest, address_id: int) -> HttpRespo
 def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = get_object_or_404(Page, slug=slug)
     return render(request, "storefront/page.html", {"page": page})
+
+
+# Language ---------------------------------------------------------------------------
+
+
+@require_POST
+def set_language(request: HtmxHttpRequest) -> HttpResponse:
+    """Switch between English and Hindi: Django's ``set_language``, then remember it.
+
+    Django's view sets the cookie and goes back to ``next`` (or the referring
+    page); a signed-in customer's choice is saved on their profile as well.
+    """
+    code = languages.supported(request.POST.get("language"))
+    if code is None:
+        return HttpResponseBadRequest(_("Unknown language."))
+    response = i18n_views.set_language(request)
+    languages.save_choice(request, code)
+    return response

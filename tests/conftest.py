@@ -57,3 +57,12 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def _fail_without_postgres():
     pytest.fail("CI must run the postgres-marked tests on PostgreSQL (DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in Hindi leaves Hindi active in this thread; start each test in English."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

@@ -5,6 +5,7 @@ apt-get is used only when it is present and we are root or have passwordless sud
 install is announced first. Otherwise the caller stops with a message saying what to install.
 
     python3 tests/system_packages.py venv    # python3-venv for this Python, if missing
+    python3 tests/system_packages.py gettext # GNU gettext (make messages), if missing
 """
 
 import os
@@ -77,7 +78,24 @@ def ensure_venv():
     return 1
 
 
+def ensure_gettext():
+    """Make xgettext/msgfmt available: ``makemessages``/``compilemessages`` run them."""
+    if shutil.which("xgettext") and shutil.which("msgfmt"):
+        return 0
+    if apt_install(["gettext"], "makemessages needs GNU gettext"):
+        return 0
+    print(
+        "GNU gettext (xgettext, msgfmt) is missing.\n"
+        "Install it (Debian/Ubuntu: sudo apt-get install gettext; macOS: brew install "
+        "gettext), then run make messages again.",
+        file=sys.stderr,
+    )
+    return 1
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["venv"]:
         sys.exit(ensure_venv())
-    sys.exit(f"usage: {sys.argv[0]} venv")
+    if sys.argv[1:] == ["gettext"]:
+        sys.exit(ensure_gettext())
+    sys.exit(f"usage: {sys.argv[0]} venv|gettext")

@@ -1,9 +1,10 @@
-"""Template filters of the shop: ``{% load shop %}``, then ``|money`` and ``|phone``."""
+"""Template filters of the shop: ``{% load shop %}``, then ``|money``, ``|phone``, ``|day``, ``|long_day``, ``|clock`` and ``|when``."""
 
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from storefront import formats
 from storefront.india import format_mobile, format_rupees
 
 register = template.Library()
@@ -71,3 +72,38 @@ def page_body(text):
         lines = [line.strip() for line in block.split("\n") if line.strip()]
         parts.extend(_page_block(lines))
     return mark_safe("\n".join(parts))
+
+
+# Dates and times in the active language (storefront/formats.py): use these
+# instead of literal ``|date:"..."`` formats, which would print English month
+# abbreviations or Django's misspelt Hindi ones.
+
+
+@register.filter
+def day(value):
+    """ "Tue, 8 Dec 2026" / "मंगल, 8 दिसंबर 2026"."""
+    return formats.day(value) if value else ""
+
+
+@register.filter
+def long_day(value):
+    """ "Tuesday, 8 December 2026" / "मंगलवार, 8 दिसंबर 2026"."""
+    return formats.long_day(value) if value else ""
+
+
+@register.filter
+def clock(value):
+    """ "6:00 AM" / "सुबह 6:00" (IST)."""
+    return formats.clock(value) if value else ""
+
+
+@register.filter
+def day_and_time(value):
+    """ "Tue, 8 Dec 2026, 4:30 PM" / "मंगल, 8 दिसंबर 2026, शाम 4:30" (IST)."""
+    return formats.day_and_time(value) if value else ""
+
+
+@register.filter
+def when(value):
+    """ "8 Dec 2026, 4:30 PM" / "8 दिसंबर 2026, शाम 4:30" (IST)."""
+    return formats.when(value) if value else ""

@@ -11,6 +11,7 @@ from checkout.errors import CheckoutError
 from checkout.models import AuditEntry, Booking
 from priests import services
 from priests.models import Assignment, LeaveDay, Priest
+from storefront import formats
 from tests import factories
 from tests.priests.conftest import make_booking
 
@@ -220,7 +221,7 @@ def test_reschedule_moves_the_priest_or_frees_them(
     assert assignment.starts_at.astimezone(services.IST).hour == 18
     assert Booking.objects.get(pk=booking.pk).assigned_priest == priest
     assert [m.subject for m in mail.outbox if m.to == [priest.email]] == [
-        f"Rescheduled: {booking.book_id}, now {world.date:%d %b %Y}"
+        f"Rescheduled: {booking.book_id}, now {formats.day(world.date)}"
     ]
     # The priest does not work at 7:00: freed, the booking back in the queue.
     mail.outbox.clear()

@@ -65,6 +65,11 @@ def test_catalog_fragment_with_filters(client, django_assert_num_queries, n):
         )
 
 
+# service, packages, slots, overrides, holds, is there a roster (no:
+# capacity from the slots; tests/priests pins the roster's queries)
+SERVICE_PAGE_QUERIES = 6
+
+
 @pytest.mark.parametrize("packages", [1, 9])
 def test_service_page_queries(client, django_assert_num_queries, packages):
     service = factories.make_service()
@@ -77,9 +82,7 @@ def test_service_page_queries(client, django_assert_num_queries, packages):
     for hour in (6, 8, 10, 12, 16, 18):
         factories.make_slot(start=datetime.time(hour, 0))
     date = factories.booking_date(5)
-    # service, packages, slots, overrides, holds, is there a roster (no:
-    # capacity from the slots; tests/priests pins the roster's queries)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(SERVICE_PAGE_QUERIES):
         client.get(service.get_absolute_url(), {"date": str(date)})
 
 

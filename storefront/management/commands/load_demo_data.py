@@ -11,6 +11,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from storefront.management.demo_data_hi import (
+    CATEGORIES_HI,
+    DEMO_TEMPLE_HI,
+    SERVICES_HI,
+    SLOT_LABELS_HI,
+)
 from storefront.models import (
     Address,
     Category,
@@ -491,26 +497,34 @@ class Command(BaseCommand):
             categories[slug], _ = Category.objects.update_or_create(
                 slug=slug,
                 defaults={
-                    "name": name,
-                    "description": description,
+                    "name_en": name,
+                    "description_en": description,
+                    "name_hi": CATEGORIES_HI[slug][0],
+                    "description_hi": CATEGORIES_HI[slug][1],
                     "position": position,
                     "is_active": True,
                 },
             )
         for index, row in enumerate(SERVICES):
             slug, cat, title, kind, minutes, motif, summary, description, included = row
+            title_hi, summary_hi, description_hi, included_hi = SERVICES_HI[slug]
             service, _ = Service.objects.update_or_create(
                 slug=slug,
                 defaults={
                     "category": categories[cat],
-                    "title": title,
+                    "title_en": title,
+                    "title_hi": title_hi,
+                    "summary_hi": summary_hi,
+                    "description_hi": description_hi,
+                    "included_hi": included_hi,
                     "kind": kind,
-                    "venue": DEMO_TEMPLE if kind == Service.Kind.TEMPLE else "",
+                    "venue_en": DEMO_TEMPLE if kind == Service.Kind.TEMPLE else "",
+                    "venue_hi": DEMO_TEMPLE_HI if kind == Service.Kind.TEMPLE else "",
                     "duration_minutes": minutes,
                     "image": f"img/services/{motif}.svg",
-                    "summary": summary,
-                    "description": description,
-                    "included": included,
+                    "summary_en": summary,
+                    "description_en": description,
+                    "included_en": included,
                     "is_active": True,
                 },
             )
@@ -529,7 +543,8 @@ class Command(BaseCommand):
                             "price_paise": price,
                             "priest_count": priests,
                             "materials_included": tier != "basic" or index % 3 == 0,
-                            "description": "",
+                            "description_en": "",
+                            "description_hi": "",
                             "is_active": True,
                         },
                     )
@@ -538,7 +553,8 @@ class Command(BaseCommand):
             slots[start], _ = TimeSlot.objects.update_or_create(
                 start_time=start,
                 defaults={
-                    "label": label,
+                    "label_en": label,
+                    "label_hi": SLOT_LABELS_HI.get(label, ""),
                     "default_capacity": capacity,
                     "is_active": True,
                 },
