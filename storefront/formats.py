@@ -57,14 +57,22 @@ def _hindi() -> bool:
     return (translation.get_language() or "").startswith("hi")
 
 
+def _date(value):
+    """A date, or a datetime's date in IST."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date()
+    return value
+
+
 def day(value: datetime.date) -> str:
     """Return the date with its weekday: "Tue, 8 Dec 2026", "मंगल, 8 दिसंबर 2026"."""
-    return django_formats.date_format(value, "DATE_FORMAT")
+    return django_formats.date_format(_date(value), "DATE_FORMAT")
 
 
 def long_day(value: datetime.date) -> str:
     """Return "Tuesday, 8 December 2026" or "मंगलवार, 8 दिसंबर 2026"."""
-    return django_formats.date_format(value, "l, j F Y")
+    return django_formats.date_format(_date(value), "l, j F Y")
 
 
 def clock(value: datetime.time | datetime.datetime) -> str:
