@@ -368,7 +368,11 @@ class AddressForm(forms.ModelForm):
             "pincode",
             "is_default",
         ]
-        labels = {"is_default": _("Use as my default address")}
+        labels = {
+            "landmark": _("Landmark"),
+            "city": _("City"),
+            "is_default": _("Use as my default address"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
