@@ -313,7 +313,7 @@ class AddressAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(TranslationAdmin):
     """Staff change policy text here; the site shows it at once, no deploy."""
 
     list_display = ("title", "slug", "updated_at")

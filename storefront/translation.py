@@ -8,7 +8,7 @@ language's value, falling back to English when the Hindi one is empty
 
 from modeltranslation.translator import TranslationOptions, register
 
-from storefront.models import Category, Package, Service, TimeSlot
+from storefront.models import Category, Package, Page, Service, TimeSlot
 
 
 @register(Category)
@@ -29,3 +29,8 @@ class PackageTranslation(TranslationOptions):
 @register(TimeSlot)
 class TimeSlotTranslation(TranslationOptions):
     fields = ("label",)
+
+
+@register(Page)
+class PageTranslation(TranslationOptions):
+    fields = ("title", "body")

@@ -27,7 +27,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 
 # Names that stay Latin in Hindi too: the brand, PhonePe, payment methods.
-ALLOWED = {"okpuja", "phonepe", "upi", "whatsapp", "ist", "gst", "pin", "id"}
+ALLOWED = {"okpuja", "phonepe", "upi", "whatsapp", "ist", "gst", "gstin", "pin", "id"}
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 # Booking and order references, emails and URLs are data, not words.
 DATA = re.compile(r"\b(?:BK|OKP)-[A-Z0-9-]+|\S+@\S+|https?://\S+")
@@ -46,10 +46,11 @@ ENGLISH = english_words()
 
 
 def visible_text(page) -> str:
-    """The page's visible text, without the language switcher's own "English"."""
+    """The page's visible text, without the language switcher's own "English" and
+    the business's registered name and address (data from settings)."""
     return page.evaluate(
         """() => {
-            const switchers = [...document.querySelectorAll('.language-switcher')];
+            const switchers = [...document.querySelectorAll('.language-switcher, .footer-address')];
             switchers.forEach((s) => { s.dataset.display = s.style.display; s.style.display = 'none'; });
             const text = document.body.innerText;
             switchers.forEach((s) => { s.style.display = s.dataset.display; });
