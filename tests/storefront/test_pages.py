@@ -84,7 +84,13 @@ def test_staff_edit_changes_the_page_at_once(admin_client, client):
 
     response = admin_client.post(
         url,
-        {"title": "Terms of use", "body": "## Fees\nNo hidden fees.\n\n- One\n- Two"},
+        {
+            # English and Hindi side by side (storefront/translation.py)
+            "title_en": "Terms of use",
+            "body_en": "## Fees\nNo hidden fees.\n\n- One\n- Two",
+            "title_hi": "उपयोग की शर्तें",
+            "body_hi": "## शुल्क\nकोई छिपा शुल्क नहीं।",
+        },
     )
 
     assert response.status_code == 302
@@ -93,6 +99,10 @@ def test_staff_edit_changes_the_page_at_once(admin_client, client):
     assert '<h2 class="h5 mt-4">Fees</h2>' in html
     assert "<p>No hidden fees.</p>" in html
     assert '<ul class="page-list"><li>One</li><li>Two</li></ul>' in html
+    hindi = client.get(
+        reverse("storefront:page", args=["terms"]), HTTP_ACCEPT_LANGUAGE="hi"
+    ).text
+    assert "उपयोग की शर्तें" in hindi and "कोई छिपा शुल्क नहीं।" in hindi
     page.refresh_from_db()
     assert page.slug == "terms"  # the address cannot be changed in the admin
 
