@@ -140,8 +140,18 @@ def puja(request, slug: str):
     auth=None,
     summary="Free priests per time slot for a package on a date",
 )
-def slots(request, date: datetime.date, package_id: int = Path(..., ge=1, le=ID_MAX)):
-    """``date`` is YYYY-MM-DD, from tomorrow up to 90 days ahead (India time)."""
+def slots(
+    request,
+    date: datetime.date,
+    package_id: int = Path(..., ge=1, le=ID_MAX),
+    city: str = Query("", max_length=80),
+    pincode: str = Query("", pattern=r"^([1-9][0-9]{5})?$"),
+):
+    """``date`` is YYYY-MM-DD, from tomorrow up to 90 days ahead (India time).
+
+    Counts the priests who can perform this package (its puja and language):
+    for a puja at home, those serving ``city`` or ``pincode`` when given (as
+    the service page does for the customer's city), otherwise anywhere."""
     package = get_object_or_404(
         Package.objects.select_related("service"),
         pk=package_id,
@@ -161,6 +171,12 @@ def slots(request, date: datetime.date, package_id: int = Path(..., ge=1, le=ID_
                 remaining=a.remaining,
                 available=a.remaining >= package.priest_count,
             )
-            for a in capacity.slot_availability(date=date)
+            for a in capacity.slot_availability(
+                date=date,
+                package=package,
+                address={"city": city.strip(), "pincode": pincode}
+                if (city.strip() or pincode)
+                else None,
+            )
         ],
     )

@@ -183,3 +183,24 @@ def test_signed_in_customer_sees_their_default_address_city(client, world):
     params = {"date": str(world.date), "package": world.hindi.pk}
     page = client.get(world.service.get_absolute_url(), params).content.decode()
     assert "1 priest free" in page and "Free priests shown for Pune" in page
+
+
+def test_api_slots_count_priests_for_the_package_and_city(client, world):
+    """The API asks the same roster as the service page: language and city."""
+    world.priest(areas=[("city", "Pune")])
+    world.priest(areas=[("city", "Pune")], languages=("ta",))
+    world.priest(areas=[("city", "Bengaluru")])
+    url = f"/api/catalog/packages/{world.hindi.pk}/slots/"
+
+    def remaining(**params):
+        body = client.get(url, {"date": str(world.date), **params}).json()
+        return {slot["slot_id"]: slot["remaining"] for slot in body["slots"]}
+
+    assert remaining()[world.morning.pk] == 2  # Hindi priests anywhere
+    assert remaining(city="Pune")[world.morning.pk] == 1
+    assert remaining(city="Mysuru")[world.morning.pk] == 0
+    tamil = f"/api/catalog/packages/{world.tamil.pk}/slots/"
+    body = client.get(tamil, {"date": str(world.date), "city": "Pune"}).json()
+    assert {s["slot_id"]: s["remaining"] for s in body["slots"]}[world.morning.pk] == 1
+    bad = client.get(url, {"date": str(world.date), "pincode": "12"})
+    assert bad.status_code == 400
