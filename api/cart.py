@@ -20,7 +20,7 @@ from api.schemas import (
     SankalpOut,
 )
 from api.throttles import RateLimit
-from checkout.services import checkout_needs
+from checkout.snapshots import checkout_needs
 from storefront import services as storefront_services
 from storefront.forms import SankalpForm
 from storefront.models import CartItem, Package, TimeSlot

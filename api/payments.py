@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator
 from api.errors import WRITE_ERRORS, ApiError
 from api.schemas import ID_MAX, Id
 from api.throttles import RateLimit
-from checkout import reconcile, services
+from checkout import reconcile, services, snapshots
 from checkout.models import Payment
 from storefront.models import Address, Cart
 from storefront.money import rupees_str as rupees
@@ -115,7 +115,7 @@ def process_cart(request, payload: ProcessCartIn):
             raise ApiError(404, "address_not_found", _("No such address."))
     else:
         address = addresses.order_by("-is_default", "-created_at").first()
-    if address is None and services.checkout_needs(cart.items.all())["address"]:
+    if address is None and snapshots.checkout_needs(cart.items.all())["address"]:
         raise ApiError(
             400,
             "address_required",

@@ -16,14 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checkout import phonepe, states, tasks
+from checkout import phonepe, promos, snapshots, states, tasks
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import (
@@ -38,8 +36,8 @@ from priests import services as priest_services
 from storefront import capacity
 from storefront import services as storefront_services
 from storefront.exceptions import SlotUnavailableError, StorefrontError
-from storefront.india import format_rupees, normalise_indian_mobile
-from storefront.models import Address, Cart, Package, PromoCode, Service, TimeSlot
+from storefront.india import format_rupees
+from storefront.models import Address, Cart, Package, PromoCode, TimeSlot
 
 logger = logging.getLogger("checkout")
 
@@ -77,99 +75,6 @@ class SyncResult:
 def new_merchant_order_id() -> str:
     stamp = timezone.now().strftime("%Y%m%d%H%M%S")
     return f"OKP-{stamp}-{secrets.token_hex(5).upper()}"
-
-
-def _order_message(snapshot):
-    titles = [line["service_title"] for line in snapshot["lines"]]
-    return ("OkPuja: " + ", ".join(titles))[:200]
-
-
-# The texts a booking line freezes, in every language of the shop (checkout/translation.py).
-LINE_TEXTS = ("service_title", "package_label", "language", "slot_label", "venue")
-
-
-def _line_texts(item) -> dict:
-    """Return the line's texts in English as ``name`` and in Hindi as ``name_hi``."""
-    texts = {}
-    for code, _name in settings.LANGUAGES:
-        suffix = "" if code == settings.LANGUAGE_CODE else f"_{code}"
-        with translation.override(code):
-            texts.update(
-                {
-                    f"service_title{suffix}": item.package.service.title,
-                    f"package_label{suffix}": str(item.package.get_tier_display()),
-                    f"language{suffix}": str(item.package.get_language_display()),
-                    f"slot_label{suffix}": item.slot.display,
-                    f"venue{suffix}": item.package.service.venue,
-                }
-            )
-    return texts
-
-
-def _build_snapshot(*, cart, totals, address, contact_phone=""):
-    return {
-        "lines": [
-            {
-                "package_id": item.package_id,
-                **_line_texts(item),
-                "kind": item.package.service.kind,
-                "date": item.date.isoformat(),
-                "slot_id": item.slot_id,
-                "price_paise": item.package.price_paise,
-                "priest_count": item.package.priest_count,
-                "sankalp": dict(item.sankalp or {}),
-            }
-            for item in totals.lines
-        ],
-        "subtotal_paise": totals.subtotal_paise,
-        "discount_paise": totals.discount_paise,
-        "total_paise": totals.total_paise,
-        "promo_code": totals.promo.code
-        if totals.promo and totals.discount_paise
-        else "",
-        "promo_id": totals.promo.pk if totals.promo and totals.discount_paise else None,
-        "address": address.snapshot()
-        if address is not None
-        else {"lines": _places_without_address(totals.lines)},
-        "contact_phone": contact_phone,
-    }
-
-
-def _places_without_address(lines):
-    """Return where the pujas of a cart without a home puja happen, one line each."""
-    places = []
-    for item in lines:
-        service = item.package.service
-        if service.kind == Service.Kind.TEMPLE:
-            place = service.venue or str(_("At the temple"))
-        else:
-            place = str(_("Online (video call)"))
-        if place not in places:
-            places.append(place)
-    return places
-
-
-def checkout_needs(lines) -> dict:
-    """Return what Pay must collect for these cart lines.
-
-    ``address``: a puja at home needs the customer's address; ``phone``: an
-    online puja needs a phone / WhatsApp number for the video link.
-    """
-    kinds = {item.package.service.kind for item in lines}
-    return {
-        "address": Service.Kind.HOME in kinds,
-        "phone": Service.Kind.ONLINE in kinds,
-    }
-
-
-def _priests_by_slot(lines):
-    """Return {(date, slot_id): priests} for snapshot lines."""
-    needed = defaultdict(int)
-    for line in lines:
-        needed[(datetime.date.fromisoformat(line["date"]), line["slot_id"])] += line[
-            "priest_count"
-        ]
-    return needed
 
 
 def _check_lines_have_room(*, lines, address, slots, exclude_payment_id=None):
@@ -242,64 +147,6 @@ def _validate_cart_for_payment(*, cart, user):
     return totals
 
 
-def _promo_reservations(*, promo, user, now, exclude_payment_id=None):
-    """Return (total, this customer's) uses of ``promo`` held by payments in flight.
-
-    A pending payment reserves one use while its holds are live; a failed,
-    booked (then a redemption) or lapsed payment reserves none.
-    """
-    live = Payment.objects.filter(
-        promo=promo, status=Payment.Status.PENDING, hold_until__gt=now
-    ).exclude(pk=exclude_payment_id)
-    counts = live.aggregate(
-        total=Count("pk"), mine=Count("pk", filter=Q(user_id=user.pk))
-    )
-    return counts["total"], counts["mine"]
-
-
-def _reserve_promo(*, totals, user, now):
-    """Check the cart's promo code against its limits, counting payments in flight.
-
-    Locks the promo code's row, so two customers paying for its last use are
-    served one at a time. Return the promo code the payment reserves, or None.
-    """
-    if totals.promo is None or not totals.discount_paise:
-        return None
-    promo = PromoCode.objects.select_for_update().get(pk=totals.promo.pk)
-    try:
-        storefront_services.check_promo_uses(
-            promo=promo,
-            user=user,
-            reserved=_promo_reservations(promo=promo, user=user, now=now),
-        )
-    except storefront_services.PromoError as exc:
-        raise CheckoutError(
-            exc.message + " " + _("Please remove it from your cart to continue.")
-        ) from None
-    return promo
-
-
-def _check_place(*, lines, address, contact_phone):
-    """Return (address, phone) the cart's pujas need; raise CheckoutError if missing."""
-    needs = checkout_needs(lines)
-    if not needs["address"]:
-        address = None
-    elif address is None:
-        raise CheckoutError(_("Please choose the address where the puja will happen."))
-    phone = ""
-    if needs["phone"]:
-        try:
-            phone = normalise_indian_mobile(contact_phone or "")
-        except ValidationError:
-            raise CheckoutError(
-                _(
-                    "Please enter a phone / WhatsApp number for the video link, "
-                    "e.g. +91 98765 43210."
-                )
-            ) from None
-    return address, phone
-
-
 def start_payment(
     *, cart: Cart, user, address: Address | None = None, contact_phone: str = ""
 ) -> Payment:
@@ -336,13 +183,13 @@ def start_payment(
         else:
             reuse = None
             totals = _validate_cart_for_payment(cart=cart, user=user)
-            address, contact_phone = _check_place(
+            address, contact_phone = snapshots.check_place(
                 lines=totals.lines, address=address, contact_phone=contact_phone
             )
-            snapshot = _build_snapshot(
+            snapshot = snapshots.build_snapshot(
                 cart=cart, totals=totals, address=address, contact_phone=contact_phone
             )
-            needed = _priests_by_slot(snapshot["lines"])
+            needed = snapshots.priests_by_slot(snapshot["lines"])
             slots = _lock_slots({slot_id for _date, slot_id in needed})
             try:
                 _check_lines_have_room(
@@ -350,7 +197,7 @@ def start_payment(
                 )
             except SlotUnavailableError as exc:
                 raise CheckoutError(exc.message) from None
-            promo = _reserve_promo(totals=totals, user=user, now=now)
+            promo = promos.reserve(totals=totals, user=user, now=now)
             expires_at = now + datetime.timedelta(
                 seconds=settings.PHONEPE_ORDER_EXPIRE_AFTER
             )
@@ -426,7 +273,7 @@ def _create_gateway_order(payment: Payment) -> Payment:
             amount_paise=payment.amount_paise,
             redirect_url=_redirect_url(payment),
             expire_after=settings.PHONEPE_ORDER_EXPIRE_AFTER,
-            message=_order_message(payment.snapshot),
+            message=snapshots.order_message(payment.snapshot),
         )
     except phonepe.PhonePeError as exc:
         logger.warning("PhonePe create payment failed for %s: %s", payment, exc)
@@ -802,7 +649,7 @@ def _booking_blocker(*, payment, status):
             storefront_services.check_promo_uses(
                 promo=promo,
                 user=payment.user,
-                reserved=_promo_reservations(
+                reserved=promos.reservations(
                     promo=promo,
                     user=payment.user,
                     now=now,
@@ -876,7 +723,7 @@ def _item_texts(line) -> dict:
     Snapshots from before Hindi (no ``*_hi``) give their English text to both.
     """
     fields = {}
-    for name in LINE_TEXTS:
+    for name in snapshots.LINE_TEXTS:
         english = line.get(name, "")
         fields[name] = english
         for code, _name in settings.LANGUAGES:

@@ -2,7 +2,7 @@
 
 A booking item freezes what the customer bought: the puja's title, the tier,
 the language and the slot, as text. Pay freezes them in English and in Hindi
-(``services._build_snapshot``), so the confirm page, "My bookings" and the
+(``snapshots.build_snapshot``), so the confirm page, "My bookings" and the
 emails show them in the reader's language, and the admin in English, without
 a query more.
 """

@@ -34,6 +34,7 @@ from checkout import (
     reconcile,
     selfservice,
     services,
+    snapshots,
     webhooks,
 )
 from checkout.csp import allow_payment_redirect
@@ -66,7 +67,7 @@ def _checkout_context(request, cart):
     default = next((a for a in addresses if str(a.pk) == selected), None) or next(
         (a for a in addresses if a.is_default), addresses[0] if addresses else None
     )
-    needs = services.checkout_needs(totals.lines)
+    needs = snapshots.checkout_needs(totals.lines)
     phone = request.POST.get("contact_phone") or request.GET.get("phone")
     return {
         "cart": cart,

@@ -1,7 +1,7 @@
 """A promo code's usage limit holds: a use is reserved at Pay, not at booking.
 
 Against the sandbox process. The concurrent test is marked ``postgres``: it
-guards the promo row lock in ``services._reserve_promo``.
+guards the promo row lock in ``promos.reserve``.
 """
 
 import datetime
@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from checkout import reconcile, services
+from checkout import promos, reconcile, services
 from checkout.models import Booking, Payment, Refund, SlotHold
 from storefront.models import PromoRedemption
 from tests import factories
@@ -98,13 +98,13 @@ def test_per_customer_limit_counts_the_customers_payment_in_flight(
     other_user, *_ = promo_customer(shop_with_room, promo)
 
     now = timezone.now()
-    assert services._promo_reservations(promo=promo, user=user, now=now) == (1, 1)
-    assert services._promo_reservations(promo=promo, user=other_user, now=now) == (
+    assert promos.reservations(promo=promo, user=user, now=now) == (1, 1)
+    assert promos.reservations(promo=promo, user=other_user, now=now) == (
         1,
         0,
     )
     lapse(pending)
-    assert services._promo_reservations(promo=promo, user=user, now=now) == (0, 0)
+    assert promos.reservations(promo=promo, user=user, now=now) == (0, 0)
 
 
 def test_late_completion_after_the_last_use_went_elsewhere_is_refunded(
@@ -151,7 +151,7 @@ def test_late_completion_keeps_the_discount_while_a_use_is_free(
 
 @pytest.mark.postgres
 def test_two_customers_race_for_the_last_use(phonepe, shop_with_room, monkeypatch):
-    """Guards the promo row lock in ``services._reserve_promo``.
+    """Guards the promo row lock in ``promos.reserve``.
 
     The real count is widened by a pause after it, so without the lock both
     customers would count the code free before either payment exists.
@@ -172,14 +172,14 @@ def test_two_customers_race_for_the_last_use(phonepe, shop_with_room, monkeypatc
             factories.make_address(user=user),
         )
     )
-    count = services._promo_reservations
+    count = promos.reservations
 
     def count_then_pause(**kwargs):
         result = count(**kwargs)
         time.sleep(0.5)
         return result
 
-    monkeypatch.setattr(services, "_promo_reservations", count_then_pause)
+    monkeypatch.setattr(promos, "reservations", count_then_pause)
     results = [None, None]
     barrier = threading.Barrier(2)
 
