@@ -18,8 +18,8 @@ from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from checkout import invoices
-from checkout.models import Booking, Payment, Refund
+from checkout import invoice_pdf, invoices
+from checkout.models import Booking, CreditNote, Payment, Refund
 from storefront.languages import language_of
 
 logger = logging.getLogger("checkout")
@@ -64,7 +64,7 @@ def send_booking_confirmation(*, booking_id, force=False):
     )
     try:
         invoice = invoices.issue_invoice(booking=booking)
-        pdf = invoices.render_pdf(invoice)  # always in English (a tax document)
+        pdf = invoice_pdf.render_invoice(invoice)  # in the invoice's language
         send_templated_email(
             to=booking.user.email,
             recipient=booking.user,
@@ -101,13 +101,36 @@ def send_payment_failed(*, payment_id):
 
 
 def send_refund_started(*, refund_id):
+    """Tell the customer a refund started; a booking's refund carries its credit note.
+
+    A cancellation with a refund is told by this email (not ``booking_cancelled``).
+    """
     refund = Refund.objects.select_related("payment__user", "booking").get(pk=refund_id)
+    credit_note = (
+        CreditNote.objects.select_related("invoice__booking__user", "refund")
+        .filter(refund=refund)
+        .first()
+    )
+    attachments = []
+    if credit_note is not None:
+        attachments.append(
+            (
+                invoices.filename(credit_note),
+                invoice_pdf.render_credit_note(credit_note),
+                "application/pdf",
+            )
+        )
     send_templated_email(
         to=refund.payment.user.email,
         recipient=refund.payment.user,
         subject=_("Your OkPuja refund has started"),
         template="refund_started",
-        context={"refund": refund, "payment": refund.payment},
+        context={
+            "refund": refund,
+            "payment": refund.payment,
+            "credit_note": credit_note,
+        },
+        attachments=attachments,
     )
 
 

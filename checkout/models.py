@@ -429,6 +429,9 @@ class Invoice(models.Model):
     financial_year = models.CharField(max_length=7)
     sequence = models.PositiveIntegerField()
     number = models.CharField(max_length=30, unique=True)
+    # The customer's language when it was issued: the PDF's labels, amounts in
+    # words and booking texts stay in it on every download.
+    language = models.CharField(max_length=7, default="en")
     issued_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -436,6 +439,54 @@ class Invoice(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["financial_year", "sequence"], name="invoice_unique_sequence"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class CreditNoteCounter(models.Model):
+    """The last credit note number issued in one financial year.
+
+    Credit notes are their own series (GST: a credit note is numbered apart
+    from invoices), taken under this row's lock like ``InvoiceCounter``.
+    """
+
+    financial_year = models.CharField(max_length=7, unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.financial_year}: {self.last_number}"
+
+
+class CreditNote(models.Model):
+    """The GST credit note of one refund of a booking: it reduces the invoice's
+    value by the refunded amount (GST included), referencing that invoice."""
+
+    refund = models.OneToOneField(
+        Refund, on_delete=models.PROTECT, related_name="credit_note"
+    )
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    amount_paise = models.PositiveIntegerField()
+    financial_year = models.CharField(max_length=7)
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=30, unique=True)
+    language = models.CharField(max_length=7, default="en")
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["financial_year", "sequence"],
+                name="credit_note_unique_sequence",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_paise__gte=100),
+                name="credit_note_amount_at_least_one_rupee",
             ),
         ]
 

@@ -340,6 +340,7 @@ def retry_refund(*, refund: Refund, actor) -> Refund:
             booking=failed.booking,
             actor=actor,
             source="admin",
+            retry_of=failed,
         )
     except CheckoutError as exc:
         # Money already refunded elsewhere, say: nothing is left to retry.

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from checkout import phonepe, states, tasks
+from checkout import invoices, phonepe, states, tasks
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
-from checkout.models import Payment, Refund
+from checkout.models import CreditNote, Payment, Refund
 from storefront.india import format_rupees
 
 logger = logging.getLogger("checkout")
@@ -120,14 +120,24 @@ def request_refund(
     booking=None,
     actor=None,
     source="admin",
+    retry_of: Refund | None = None,
 ) -> Refund:
     """Create a refund of ``amount_paise`` and send it to PhonePe. Moves money.
+
+    A refund of a booking gets its GST credit note against the booking's
+    invoice in the transaction that records it (the invoice is issued first
+    if it was not yet). A retry of a failed refund (``retry_of``) returns the
+    same money as the refund it retries, so it keeps that refund's credit
+    note instead of getting a second one.
 
     Raise CheckoutError when the payment was not paid or the amount would take
     the total refunded above what was paid.
     """
     if not isinstance(amount_paise, int) or amount_paise < 100:
         raise CheckoutError(_("A refund must be at least ₹1.00."))
+    # Issued in its own transaction (it locks the booking), before the
+    # payment's lock is taken: cancel_booking locks booking then payment.
+    invoice = invoices.issue_invoice(booking=booking) if booking is not None else None
     with transaction.atomic():
         payment = Payment.objects.lock(payment.pk)
         if payment.status != Payment.Status.SUCCESS:
@@ -158,5 +168,9 @@ def request_refund(
             message=f"{format_rupees(amount_paise)}: {note}".strip(),
             actor=actor,
         )
+        if invoice is not None and not (
+            retry_of is not None and CreditNote.objects.filter(refund=retry_of).exists()
+        ):
+            invoices.issue_credit_note(refund=refund, invoice=invoice)
         tasks.enqueue(tasks.send_refund_started, refund_id=refund.pk)
     return submit_refund(refund=refund, source=source)

@@ -17,6 +17,11 @@ urlpatterns = [
         name="booking-invoice",
     ),
     path(
+        "bookings/<str:book_id>/credit-notes/<int:credit_note_id>/",
+        views.booking_credit_note,
+        name="booking-credit-note",
+    ),
+    path(
         "bookings/<str:book_id>/calendar.ics",
         views.booking_calendar,
         name="booking-calendar",

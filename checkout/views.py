@@ -29,6 +29,7 @@ from django_htmx.http import HTMX_STOP_POLLING, trigger_client_event
 
 from checkout import (
     calendar,
+    invoice_pdf,
     invoices,
     phonepe,
     reconcile,
@@ -38,7 +39,7 @@ from checkout import (
     webhooks,
 )
 from checkout.csp import allow_payment_redirect
-from checkout.models import Booking, BookingItem, Payment
+from checkout.models import Booking, BookingItem, CreditNote, Payment
 from security.ratelimits import hit, rate_limit, too_many_requests
 from storefront import formats
 from storefront import services as storefront_services
@@ -368,7 +369,7 @@ def _own_booking(request, book_id):
 @require_GET
 def booking_detail(request, book_id):
     booking = _own_booking(request, book_id)
-    refunds = list(booking.payment.refunds.all())
+    refunds = list(booking.payment.refunds.select_related("credit_note"))
     return render(
         request,
         "checkout/booking_detail.html",
@@ -388,12 +389,30 @@ def booking_invoice(request, book_id):
     """The booking's tax invoice as a PDF (its owner only; 404 for anyone else)."""
     booking = _own_booking(request, book_id)
     invoice = invoices.issue_invoice(booking=booking)
-    response = HttpResponse(
-        invoices.render_pdf(invoice), content_type="application/pdf"
+    return _pdf_response(
+        invoice_pdf.render_invoice(invoice), invoices.filename(invoice)
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{invoices.filename(invoice)}"'
+
+
+@never_cache
+@login_required
+@require_GET
+def booking_credit_note(request, book_id, credit_note_id):
+    """A credit note of the booking's refund as a PDF (owner only; 404 otherwise)."""
+    booking = _own_booking(request, book_id)
+    credit_note = get_object_or_404(
+        CreditNote.objects.select_related("invoice__booking__user", "refund"),
+        pk=credit_note_id,
+        invoice__booking=booking,
     )
+    return _pdf_response(
+        invoice_pdf.render_credit_note(credit_note), invoices.filename(credit_note)
+    )
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -314,6 +314,9 @@ BUSINESS_WHATSAPP = env("BUSINESS_WHATSAPP", "+918012345678")
 BUSINESS_EMAIL = env("BUSINESS_EMAIL", "namaste@okpuja.example")
 INVOICE_PREFIX = env("INVOICE_PREFIX", "OKP")
 INVOICE_SAC_CODE = env("INVOICE_SAC_CODE", "999712")
+# Credit notes (refunds of bookings) are numbered in their own series:
+# CN/2026-27/00001 (16 characters, the GST limit for a document number).
+CREDIT_NOTE_PREFIX = env("CREDIT_NOTE_PREFIX", "CN")
 # Prices include GST. INVOICE_TAX_PERCENT is the total rate; within the
 # seller's state it is split CGST + SGST, across states it is IGST. 0 prints
 # no tax lines (a seller under the threshold).

@@ -8,17 +8,17 @@ that led there.
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from checkout import operations, refunds
+from checkout import invoice_pdf, invoices, operations, refunds
 from checkout.admin.export import bookings_csv_response
 from checkout.errors import CheckoutError
 from checkout.forms import AssignPriestForm, CancelBookingForm
-from checkout.models import Booking, Refund
+from checkout.models import Booking, CreditNote, Refund
 from checkout.selectors import OPEN_BOOKING_STATES
 from storefront.india import format_rupees
 
@@ -51,6 +51,16 @@ class BookingPagesMixin:
                 "<path:object_id>/recheck-refunds/",
                 wrap(self.recheck_refunds_view),
                 name=f"{prefix}_recheck_refunds",
+            ),
+            path(
+                "<path:object_id>/invoice/",
+                wrap(self.invoice_view),
+                name=f"{prefix}_invoice",
+            ),
+            path(
+                "<path:object_id>/credit-notes/<int:credit_note_id>/",
+                wrap(self.credit_note_view),
+                name=f"{prefix}_credit_note",
             ),
             *super().get_urls(),
         ]
@@ -239,7 +249,34 @@ class BookingPagesMixin:
             _("Refunds of %(book_id)s re-checked with PhonePe."),
         )
 
+    def invoice_view(self, request, object_id):
+        """The booking's tax invoice PDF (issued now if it was not yet)."""
+        self._require(request)
+        booking = get_object_or_404(Booking, pk=unquote(object_id))
+        invoice = invoices.issue_invoice(booking=booking)
+        return _pdf_response(
+            invoice_pdf.render_invoice(invoice), invoices.filename(invoice)
+        )
+
+    def credit_note_view(self, request, object_id, credit_note_id):
+        """One of the booking's credit notes as a PDF."""
+        self._require(request)
+        credit_note = get_object_or_404(
+            CreditNote.objects.select_related("invoice__booking__user", "refund"),
+            pk=credit_note_id,
+            invoice__booking_id=unquote(object_id),
+        )
+        return _pdf_response(
+            invoice_pdf.render_credit_note(credit_note), invoices.filename(credit_note)
+        )
+
     def export_view(self, request):
         self._require(request, "export_bookings")
         changelist = self.get_changelist_instance(request)
         return bookings_csv_response(changelist.get_queryset(request))
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -12,6 +12,7 @@ from django.contrib.admin.utils import unquote
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ from checkout.admin.filters import (
     WhenFilter,
 )
 from checkout.errors import CheckoutError
-from checkout.models import AuditEntry, Booking, BookingItem, Refund
+from checkout.models import AuditEntry, Booking, BookingItem, Invoice, Refund
 from checkout.selectors import OPEN_BOOKING_STATES
 from checkout.selfservice import sankalp_text
 from checkout.states import REFUND_OPEN_STATES
@@ -123,6 +124,7 @@ class BookingAdmin(BookingPagesMixin, admin.ModelAdmin):
         (_("Where"), {"fields": ("address_display",)}),
         (_("Money"), {"fields": ("amount_breakdown", "payment_link", "refundable")}),
         (_("Refunds"), {"fields": ("refunds_display",)}),
+        (_("Tax documents"), {"fields": ("documents_display",)}),
         (_("Audit trail"), {"fields": ("audit_display",)}),
     )
     readonly_fields = (
@@ -137,6 +139,7 @@ class BookingAdmin(BookingPagesMixin, admin.ModelAdmin):
         "payment_link",
         "refundable",
         "refunds_display",
+        "documents_display",
         "audit_display",
     )
 
@@ -276,6 +279,63 @@ class BookingAdmin(BookingPagesMixin, admin.ModelAdmin):
     @admin.display(description=_("refunds"))
     def refunds_display(self, booking):
         return refunds_table(list(booking.refunds.order_by("created_at")))
+
+    @admin.display(description=_("tax documents"))
+    def documents_display(self, booking):
+        """The invoice and credit notes with download links (PDF in the
+        customer's language)."""
+        invoice = Invoice.objects.filter(booking=booking).first()
+        invoice_url = reverse("admin:checkout_booking_invoice", args=[booking.pk])
+        if invoice is None:
+            return format_html(
+                '{} <a href="{}">{}</a>',
+                _("Invoice not issued yet."),
+                invoice_url,
+                _("Issue and download"),
+            )
+        rows = [
+            (
+                invoice_url,
+                _("Tax invoice"),
+                invoice.number,
+                format_rupees(booking.total_paise),
+                timezone.localtime(invoice.issued_at).strftime("%d %b %Y"),
+                "",
+            )
+        ]
+        for note in invoice.credit_notes.select_related("refund").order_by("pk"):
+            rows.append(
+                (
+                    reverse(
+                        "admin:checkout_booking_credit_note",
+                        args=[booking.pk, note.pk],
+                    ),
+                    _("Credit note"),
+                    note.number,
+                    format_rupees(note.amount_paise),
+                    timezone.localtime(note.issued_at).strftime("%d %b %Y"),
+                    note.refund.merchant_refund_id,
+                )
+            )
+        body = format_html_join(
+            "",
+            '<tr><td>{}</td><td><a href="{}" data-testid="document-pdf">{}</a></td>'
+            "<td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (kind, url, number, amount, issued, refund)
+                for url, kind, number, amount, issued, refund in rows
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("document"),
+            _("number (PDF)"),
+            _("amount"),
+            _("issued"),
+            _("refund"),
+            body,
+        )
 
     @admin.display(description=_("audit trail"))
     def audit_display(self, booking):

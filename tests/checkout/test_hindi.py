@@ -9,6 +9,7 @@ from checkout import notifications, services
 from checkout.models import Booking, BookingItem, Payment
 from storefront import formats
 from tests import factories
+from tests.checkout.test_journey_after import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +70,12 @@ def test_confirmation_email_is_in_the_customers_language(phonepe, hindi_shop):
         assert "चुकाई गई राशि" in text
         assert "Namaste" not in text and "Amount paid" not in text
     assert '<html lang="hi-IN">' in message.alternatives[0][0]
-    # The invoice stays in English (a tax document in Helvetica's Latin-1).
+    # The attached invoice is in Hindi too (tests/checkout/test_invoice_documents.py).
     [(name, pdf, mimetype)] = message.attachments
     assert mimetype == "application/pdf" and pdf.startswith(b"%PDF")
+    assert booking.invoice.language == "hi"
+    text = pdf_text(pdf)
+    assert "कर बीजक" in text and "गणेश पूजा" in text and "रुपये मात्र" in text
 
 
 def test_confirmation_email_in_english_for_an_english_customer(phonepe, hindi_shop):
