@@ -9,7 +9,7 @@ from checkout import notifications, services
 from checkout.models import Booking, BookingItem, Payment
 from storefront import formats
 from tests import factories
-from tests.checkout.test_journey_after import pdf_text
+from tests.documents import pdf_text
 
 pytestmark = pytest.mark.django_db
 

@@ -2,11 +2,9 @@
 reschedule, and coming back from PhonePe without a session."""
 
 import datetime
-import io
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-import pypdf
 import pytest
 import time_machine
 from django.core import mail
@@ -17,6 +15,7 @@ from checkout.models import AuditEntry, Booking, Invoice, Payment, Refund, SlotH
 from checkout.roles import PRIESTS, ensure_staff_groups
 from storefront.models import Cart
 from tests import factories
+from tests.documents import pdf_text
 from tests.fixtures import Shop
 
 pytestmark = pytest.mark.django_db
@@ -132,12 +131,6 @@ def test_invoice_pdf_for_the_owner_only_and_numbered_once(phonepe, client, setti
     assert client.get(f"/bookings/{booking.book_id}/invoice/").status_code == 404
     client.logout()
     assert client.get(f"/bookings/{booking.book_id}/invoice/").status_code == 302
-
-
-def pdf_text(content):
-    """Return the text of every page of a PDF, as a reader's copy-paste gets it."""
-    reader = pypdf.PdfReader(io.BytesIO(content))
-    return "\n".join(page.extract_text() for page in reader.pages)
 
 
 def test_invoice_series_is_per_financial_year_and_gap_free(phonepe):

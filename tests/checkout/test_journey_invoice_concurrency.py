@@ -1,4 +1,5 @@
-"""Invoice numbers under concurrency: gap-free and unique per financial year.
+"""Invoice and credit note numbers under concurrency: gap-free and unique per
+financial year, each series on its own.
 
 Marked ``postgres``: SQLite serialises whole transactions. On PostgreSQL,
 removing the counter's ``select_for_update`` in ``invoices.issue_invoice``
@@ -12,8 +13,14 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from checkout import invoices, services
-from checkout.models import Booking, Invoice, InvoiceCounter
+from checkout import invoices, operations, services
+from checkout.models import (
+    Booking,
+    CreditNote,
+    CreditNoteCounter,
+    Invoice,
+    InvoiceCounter,
+)
 from tests.checkout.test_concurrency import run_concurrently
 from tests.fixtures import Shop
 
@@ -96,3 +103,71 @@ def test_numbering_waits_for_the_counter_row_lock(phonepe):
     holder.join(10)
     issuer.join(10)
     assert result["invoice"].sequence == 51
+
+
+def test_concurrent_credit_notes_take_consecutive_numbers(phonepe):
+    """Credit notes of refunds recorded at once: their own series, gap-free.
+
+    Removing the counter's ``select_for_update`` in ``invoices._next_number``
+    makes two refunds take the same number; removing the refund's lock in
+    ``invoices.issue_credit_note`` gives one refund two credit notes.
+    """
+    shop = Shop(capacity=8)
+    refunds = []
+    for _ in range(5):
+        payment = shop.start()
+        phonepe.settle(payment.merchant_order_id, "pay_upi")
+        services.sync_payment(payment=payment, source="test")
+        booking = Booking.objects.get(payment=payment)
+        _booking, refund = operations.cancel_booking(
+            booking=booking, actor=None, refund_paise=100000, reason="test"
+        )
+        refunds.append(refund)
+    # Each cancellation issued its credit note in turn: start the series again.
+    CreditNote.objects.all().delete()
+    CreditNoteCounter.objects.all().delete()
+    calls = [
+        (
+            lambda r=refund: invoices.issue_credit_note(
+                refund=r, invoice=r.booking.invoice
+            )
+        )
+        for refund in refunds + refunds
+    ]
+    results = run_concurrently(calls)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert CreditNote.objects.count() == 5
+    assert sorted(CreditNote.objects.values_list("sequence", flat=True)) == list(
+        range(1, 6)
+    )
+    for first, again in zip(results[:5], results[5:], strict=True):
+        assert first.number == again.number
+    assert CreditNoteCounter.objects.get().last_number == 5
+    # Invoices are a series of their own, untouched.
+    assert sorted(Invoice.objects.values_list("sequence", flat=True)) == list(
+        range(1, 6)
+    )
+
+
+def test_concurrent_cancellations_each_get_one_credit_note(phonepe):
+    """Customers and staff cancelling at once through the refund path."""
+    shop = Shop(capacity=8)
+    bookings = []
+    for _ in range(4):
+        payment = shop.start()
+        phonepe.settle(payment.merchant_order_id, "pay_upi")
+        services.sync_payment(payment=payment, source="test")
+        bookings.append(Booking.objects.get(payment=payment))
+    calls = [
+        (
+            lambda b=booking: operations.cancel_booking(
+                booking=b, actor=None, refund_paise=210000, reason="test"
+            )
+        )
+        for booking in bookings
+    ]
+    results = run_concurrently(calls)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    notes = CreditNote.objects.select_related("refund")
+    assert sorted(note.sequence for note in notes) == [1, 2, 3, 4]
+    assert {note.refund.booking_id for note in notes} == {b.pk for b in bookings}
