@@ -22,7 +22,6 @@ from fpdf.fonts import FontFace
 
 from checkout import invoices
 from checkout.models import CreditNote, Invoice
-from checkout.selfservice import booking_items
 from storefront.india import format_mobile, format_rupees
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -155,7 +154,7 @@ def _place(place: str) -> str:
 
 def _item_rows(booking):
     rows = []
-    for number, item in enumerate(booking_items(booking), start=1):
+    for number, item in enumerate(booking.items.all(), start=1):
         description = (
             f"{item.service_title} ({item.package_label}, {item.language}), "
             f"{item.slot_label}"

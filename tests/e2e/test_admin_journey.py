@@ -149,6 +149,13 @@ def test_operations_assigns_a_priest_and_cancels_with_a_refund(
         "Completed"
     )
     expect(page.locator(".field-audit_display")).to_contain_text("refund.completed")
+    # The tax documents: the invoice and the refund's credit note, as PDFs.
+    documents = page.locator(".field-documents_display")
+    expect(documents).to_contain_text("CN/")
+    expect(documents).to_contain_text("₹2,500.50")
+    with page.expect_download() as download:
+        documents.get_by_test_id("document-pdf").last.click()
+    assert download.value.suggested_filename.startswith("credit-note-CN-")
     page.screenshot(path=str(SCREENSHOTS / "admin-booking-detail.png"), full_page=True)
 
     refund = Refund.objects.get(booking=booking)

@@ -1,7 +1,7 @@
 """After-booking journeys in the browser, against the PhonePe sandbox process.
 
 An online puja booked without an address (sankalp from the cart to the admin),
-the invoice and calendar downloads, self-cancel in each policy band, a
+the invoice, credit note and calendar downloads, self-cancel in each policy band, a
 reschedule beaten to the last place, coming back from PhonePe in a fresh
 browser, and giving up a payment that stays pending.
 """
@@ -20,6 +20,7 @@ from checkout import services
 from checkout.models import Booking, Payment, Refund
 from storefront.models import Cart, CartItem, Service
 from tests import factories
+from tests.documents import pdf_text
 from tests.sandbox_process import SandboxProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -179,7 +180,8 @@ def test_invoice_and_calendar_for_the_owner_only(page, shop, screenshot, browser
     pdf = download.value
     assert pdf.suggested_filename.startswith("invoice-OKP-")
     with open(pdf.path(), "rb") as handle:
-        assert handle.read(5) == b"%PDF-"
+        text = pdf_text(handle.read())
+    assert "TAX INVOICE" in text and "₹2,100.00" in text
 
     with page.expect_download() as download:
         page.get_by_test_id("add-to-calendar").click()
@@ -236,6 +238,16 @@ def test_self_cancel_in_each_policy_band(
             expect(status).to_have_text("Cancelled · no refund")
         expect(status).not_to_have_class(re.compile("text-bg-success"))
         screenshot(f"journey-cancelled-{band}")
+        credit_note = page.get_by_test_id("download-credit-note")
+        if percent:
+            with page.expect_download() as download:
+                credit_note.click()
+            assert download.value.suggested_filename.startswith("credit-note-CN-")
+            with open(download.value.path(), "rb") as handle:
+                text = pdf_text(handle.read())
+            assert "CREDIT NOTE" in text and f"₹{expected // 100:,}.00" in text
+        else:
+            expect(credit_note).to_have_count(0)
         if band == "half":
             page.get_by_role("link", name="My bookings").first.click()
             expect(page.get_by_text(booking.book_id)).to_be_visible()
