@@ -46,6 +46,18 @@ def financial_year(day: datetime.date) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
+# GST (rule 46 of the CGST Rules) allows invoice and credit note numbers of at
+# most 16 characters: letters, digits, "/" and "-". PREFIX/26-27/00001 keeps
+# 5 characters for the prefix; ``checks.py`` refuses a longer prefix at start-up.
+MAX_NUMBER_LENGTH = 16
+MAX_PREFIX_LENGTH = MAX_NUMBER_LENGTH - len("/26-27/00001")
+
+
+def document_number(prefix: str, year: str, sequence: int) -> str:
+    """Return the printed number, e.g. "OKP/26-27/00001" for the year "2026-27"."""
+    return f"{prefix}/{year[2:]}/{sequence:05d}"
+
+
 def _next_number(counter_model, year: str) -> int:
     """Take the year's next number under its counter row's lock (in a transaction)."""
     counter = counter_model.objects.select_for_update().get(financial_year=year)
@@ -74,7 +86,7 @@ def issue_invoice(*, booking: Booking) -> Invoice:
             booking=booking,
             financial_year=year,
             sequence=sequence,
-            number=f"{settings.INVOICE_PREFIX}/{year}/{sequence:05d}",
+            number=document_number(settings.INVOICE_PREFIX, year, sequence),
             language=language_of(booking.user),
         )
 
@@ -104,7 +116,7 @@ def issue_credit_note(*, refund: Refund, invoice: Invoice) -> CreditNote:
             amount_paise=refund.amount_paise,
             financial_year=year,
             sequence=sequence,
-            number=f"{settings.CREDIT_NOTE_PREFIX}/{year}/{sequence:05d}",
+            number=document_number(settings.CREDIT_NOTE_PREFIX, year, sequence),
             language=language_of(invoice.booking.user),
         )
 

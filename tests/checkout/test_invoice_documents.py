@@ -12,7 +12,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from checkout import invoice_pdf, invoices, operations, refunds, services
+from checkout import checks, invoice_pdf, invoices, operations, refunds, services
 from checkout.models import (
     Booking,
     BookingItem,
@@ -168,7 +168,7 @@ def test_staff_cancel_with_refund_issues_a_credit_note_against_the_invoice(
     assert (note.financial_year, note.sequence, note.number) == (
         year,
         1,
-        f"CN/{year}/00001",
+        f"CN/{year[2:]}/00001",
     )
     assert CreditNoteCounter.objects.get(financial_year=year).last_number == 1
     # The refund itself is untouched: amount, reason, sent to PhonePe.
@@ -193,7 +193,7 @@ def test_staff_cancel_with_refund_issues_a_credit_note_against_the_invoice(
     assert f"Your GST credit note {note.number}" in message.body
     assert f"Your GST credit note {note.number}" in message.alternatives[0][0]
     [(name, content, mimetype)] = message.attachments
-    assert name == f"credit-note-CN-{year}-00001.pdf" and mimetype == "application/pdf"
+    assert name == f"credit-note-CN-{year[2:]}-00001.pdf" and mimetype == "application/pdf"
     assert note.number in pdf_text(content)
 
 
@@ -274,9 +274,9 @@ def test_credit_notes_are_their_own_gap_free_series_per_financial_year(
         for r in (a, b, c)
     ]
     assert numbers == [
-        ("2026-27", 1, "CN/2026-27/00001"),
-        ("2026-27", 2, "CN/2026-27/00002"),
-        ("2027-28", 1, "CN/2027-28/00001"),
+        ("2026-27", 1, "CN/26-27/00001"),
+        ("2026-27", 2, "CN/26-27/00002"),
+        ("2027-28", 1, "CN/27-28/00001"),
     ]
     # Invoices keep their own numbers (1, 2, 3 this year), untouched by credit notes.
     assert sorted(Invoice.objects.values_list("sequence", flat=True)) == [1, 2, 3]
@@ -382,3 +382,25 @@ def test_booking_item_texts_follow_the_document_language(phonepe, hindi_shop):
     assert item.service_title_hi == "गणेश पूजा"
     text = pdf_text(invoice_pdf.render_invoice(booking.invoice))
     assert item.service_title_en in text and "गणेश पूजा" not in text
+
+
+@pytest.mark.parametrize(
+    "invoice_prefix, credit_prefix, ids",
+    [
+        ("OKP", "CN", []),
+        ("OKPJ", "OKCN", []),
+        ("OKPUJA", "CN", ["checkout.E001"]),
+        ("OK P", "CN", ["checkout.E001"]),
+        ("OKP", "", ["checkout.E001"]),
+        ("OKP", "OKP", ["checkout.E002"]),
+    ],
+)
+def test_document_prefixes_that_would_break_the_16_character_limit_are_refused(
+    settings, invoice_prefix, credit_prefix, ids
+):
+    settings.INVOICE_PREFIX = invoice_prefix
+    settings.CREDIT_NOTE_PREFIX = credit_prefix
+    assert [error.id for error in checks.document_prefixes()] == ids
+    if not ids:
+        longest = invoices.document_number(invoice_prefix, "2026-27", 99999)
+        assert len(longest) <= invoices.MAX_NUMBER_LENGTH
