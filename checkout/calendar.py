@@ -25,7 +25,8 @@ def item_starts_at(item) -> datetime.datetime:
 
 
 def booking_place(booking: Booking) -> str:
-    lines = booking.address.get("lines", [])
+    """Return where the puja happens, in one line of the active language."""
+    lines = booking.address_lines
     if booking.address.get("full_name"):
         # A home address: the name and phone are not part of the place.
         lines = lines[1:-1]

@@ -238,6 +238,13 @@ class Booking(models.Model):
     def get_absolute_url(self):
         return reverse("checkout:booking-detail", kwargs={"book_id": self.book_id})
 
+    @property
+    def address_lines(self) -> list[str]:
+        """Return where the puja happens, as lines in the active language."""
+        from checkout.snapshots import place_lines
+
+        return place_lines(self.address)
+
 
 class BookingItem(models.Model):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="items")

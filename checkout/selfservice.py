@@ -22,6 +22,7 @@ from checkout.audit import record_audit
 from checkout.calendar import booking_place, item_starts_at
 from checkout.errors import CheckoutError
 from checkout.models import Booking, BookingItem, Refund, SlotHold
+from checkout.refunds import refundable_paise
 from priests import services as priest_services
 from storefront import capacity, formats
 from storefront import services as storefront_services
@@ -143,10 +144,19 @@ class CancelQuote:
     percent: int
     refund_paise: int
     hours_left: float
+    # What the policy band gives, and what was refunded (or asked) before.
+    policy_paise: int = 0
+    refunded_paise: int = 0
 
 
-def cancel_quote(booking: Booking, *, now=None) -> CancelQuote:
-    """Return what cancelling now would refund, from ``CANCEL_REFUND_BANDS``."""
+def cancel_quote(booking: Booking, *, refunds=None, now=None) -> CancelQuote:
+    """Return what cancelling now would refund, from ``CANCEL_REFUND_BANDS``.
+
+    Money already refunded on the booking's payment (a goodwill refund by
+    staff, say) counts towards what the band gives: the refund is the band's
+    amount minus that, never more than is still refundable. ``refunds``: the
+    payment's refunds when the caller has read them already.
+    """
     now = now or timezone.now()
     if booking.status not in states.BOOKING_OPEN_STATES:
         return CancelQuote(False, 0, 0, 0)
@@ -156,10 +166,17 @@ def cancel_quote(booking: Booking, *, now=None) -> CancelQuote:
     percent = next(
         (p for hours, p in settings.CANCEL_REFUND_BANDS if hours_left >= hours), 0
     )
-    refund = booking.total_paise * percent // 100
+    policy = booking.total_paise * percent // 100
+    if refunds is None:
+        left = refundable_paise(booking.payment)
+    else:
+        asked = sum(r.amount_paise for r in refunds if r.state != Refund.State.FAILED)
+        left = max(booking.payment.amount_paise - asked, 0)
+    refunded = booking.payment.amount_paise - left
+    refund = min(max(policy - refunded, 0), left)
     if refund < 100:
         refund = 0
-    return CancelQuote(True, percent, refund, hours_left)
+    return CancelQuote(True, percent, refund, hours_left, policy, refunded)
 
 
 def cancel_by_customer(*, booking: Booking, user) -> tuple[Booking, Refund | None]:
@@ -176,7 +193,13 @@ def cancel_by_customer(*, booking: Booking, user) -> tuple[Booking, Refund | Non
         actor=user,
         refund_paise=quote_now.refund_paise,
         reason=f"Cancelled by the customer {quote_now.hours_left:.0f} h before the "
-        f"puja ({quote_now.percent}% refund under the policy)",
+        f"puja ({quote_now.percent}% refund under the policy"
+        + (
+            f", {format_rupees(quote_now.refunded_paise)} refunded before"
+            if quote_now.refunded_paise
+            else ""
+        )
+        + ")",
         source="customer",
     )
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from checkout.errors import CheckoutError
 from storefront.india import normalise_indian_mobile
-from storefront.models import Service
+from storefront.models import ADDRESS_FIELDS, Service, address_lines
 
 
 def order_message(snapshot):
@@ -68,23 +68,62 @@ def build_snapshot(*, cart, totals, address, contact_phone=""):
         "promo_id": totals.promo.pk if totals.promo and totals.discount_paise else None,
         "address": address.snapshot()
         if address is not None
-        else {"lines": _places_without_address(totals.lines)},
+        else _places_without_address(totals.lines),
         "contact_phone": contact_phone,
     }
 
 
 def _places_without_address(lines):
-    """Return where the pujas of a cart without a home puja happen, one line each."""
+    """Return where the pujas of a cart without a home puja happen.
+
+    As data, the same in every language: ``places`` (online, or the temple
+    with its name in each language), and ``lines`` in English for staff, the
+    invoice and the API.
+    """
     places = []
     for item in lines:
         service = item.package.service
         if service.kind == Service.Kind.TEMPLE:
-            place = service.venue or str(_("At the temple"))
+            place = {"kind": Service.Kind.TEMPLE}
+            for code, _name in settings.LANGUAGES:
+                suffix = "" if code == settings.LANGUAGE_CODE else f"_{code}"
+                with translation.override(code):
+                    place[f"venue{suffix}"] = service.venue
         else:
-            place = str(_("Online (video call)"))
+            place = {"kind": Service.Kind.ONLINE}
         if place not in places:
             places.append(place)
-    return places
+    address = {"places": places}
+    with translation.override(settings.LANGUAGE_CODE):
+        address["lines"] = place_lines(address)
+    return address
+
+
+def place_lines(address: dict) -> list[str]:
+    """Return a frozen address or place as lines in the active language.
+
+    A home address is rebuilt from its fields (the landmark and state read in
+    the active language); online and temple pujas from ``places``. Snapshots
+    taken before these keys existed keep the ``lines`` they were frozen with.
+    """
+    address = address or {}
+    if "places" in address:
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        suffix = "" if language == settings.LANGUAGE_CODE else f"_{language}"
+        lines = []
+        for place in address["places"]:
+            if place.get("kind") == Service.Kind.TEMPLE:
+                venue = place.get(f"venue{suffix}") or place.get("venue")
+                lines.append(venue or str(_("At the temple")))
+            else:
+                lines.append(str(_("Online (video call)")))
+        return lines
+    if address.get("full_name") and address.get("state_code"):
+        return address_lines(
+            {field: address.get(field, "") for field in ADDRESS_FIELDS},
+            state_code=address["state_code"],
+        )
+    return list(address.get("lines", []))
 
 
 def checkout_needs(lines) -> dict:

@@ -233,7 +233,7 @@ def _after_booking_context(booking, refunds=None):
         if booking.status != Booking.Status.CANCELLED
         else [],
         "whatsapp_url": selfservice.whatsapp_url(booking),
-        "cancel_quote": selfservice.cancel_quote(booking),
+        "cancel_quote": selfservice.cancel_quote(booking, refunds=refunds),
         "can_reschedule": selfservice.can_reschedule(booking),
     }
 

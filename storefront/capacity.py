@@ -15,20 +15,22 @@ sells its ``default_capacity``, the number of priests on duty, as before.
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from checkout.models import SlotHold
+from checkout.models import BookingItem, SlotHold
 from priests.matching import (
     Demand,
     Place,
     Roster,
+    RosterPriest,
     bookable_priests,
     slot_demands,
 )
-from priests.models import Priest
+from priests.models import LeaveDay, Priest, ServiceArea, WeeklyAvailability
 from storefront import formats, selectors
 from storefront.exceptions import SlotUnavailableError
 from storefront.models import Package, SlotCapacityOverride, TimeSlot
@@ -183,3 +185,192 @@ def check_slot_has_room(
         raise SlotUnavailableError(
             message % {"slot": slot.display, "date": formats.day(date), "left": free}
         )
+
+
+# Days with room (the service page's quick picks) ---------------------------------
+
+
+# The quick picks look this many days ahead for days with room.
+QUICK_DAYS_HORIZON = 28
+
+
+def next_days_with_room(
+    *,
+    first: datetime.date,
+    last: datetime.date,
+    count: int,
+    package: Package | None = None,
+    address: dict | None = None,
+) -> list[datetime.date]:
+    """Return the first ``count`` days from ``first`` (up to ``last`` and
+    ``QUICK_DAYS_HORIZON`` days ahead) with room for ``package`` at ``address``."""
+    span = min((last - first).days + 1, QUICK_DAYS_HORIZON)
+    dates = [first + datetime.timedelta(days=n) for n in range(max(span, 0))]
+    with_room = days_with_room(dates=dates, package=package, address=address)
+    return [date for date in dates if date in with_room][:count]
+
+
+def days_with_room(
+    *,
+    dates,
+    package: Package | None = None,
+    address: dict | None = None,
+) -> set[datetime.date]:
+    """Return the dates among ``dates`` on which an active slot has room for
+    ``package`` (its number of priests; one without a package) at ``address``.
+
+    The answer ``slot_availability`` gives date by date, read in a fixed
+    number of queries however many dates, slots, priests and bookings: the
+    slots, overrides and live holds of all the dates at once, then (with a
+    roster) the roster of every weekday and the holds' demands at once.
+    """
+    dates = sorted(set(dates))
+    if not dates:
+        return set()
+    slots = list(selectors.active_slots())
+    slot_ids = [slot.pk for slot in slots]
+    needed = package.priest_count if package is not None else 1
+    overrides = defaultdict(dict)
+    for date, slot_id, cap in (
+        SlotCapacityOverride.objects.filter(date__in=dates)
+        .filter(Q(slot__isnull=True) | Q(slot_id__in=slot_ids))
+        .values_list("date", "slot_id", "capacity")
+    ):
+        overrides[date][slot_id] = cap
+    taken = {
+        (date, slot_id): priests
+        for date, slot_id, priests in SlotHold.objects.live()
+        .filter(date__in=dates, slot_id__in=slot_ids)
+        .values("date", "slot_id")
+        .annotate(priests=Sum("priests"))
+        .values_list("date", "slot_id", "priests")
+    }
+    rosters = _rosters(dates) if roster_in_use() else None
+    if rosters is not None:
+        place = _place(package, address)
+        demands = _demands(dates=dates, slot_ids=slot_ids)
+    with_room = set()
+    for date in dates:
+        for slot in slots:
+            cap = overrides[date].get(slot.pk, overrides[date].get(None))
+            used = taken.get((date, slot.pk), 0)
+            if rosters is None:
+                free = (slot.default_capacity if cap is None else cap) - used
+            else:
+                free = bookable_priests(
+                    roster=rosters[date],
+                    demands={slot.pk: demands.get((date, slot.pk), [])},
+                    package=package,
+                    place=place,
+                    slot_id=slot.pk,
+                )
+                if cap is not None:
+                    free = min(free, cap - used)
+            if free >= needed:
+                with_room.add(date)
+                break
+    return with_room
+
+
+def _rosters(dates) -> dict:
+    """Return {date: Roster} for ``dates``, as ``Roster.load`` reads one date,
+    in six queries however many dates."""
+    weekdays = {date.weekday() for date in dates}
+    rows = {
+        row["pk"]: row
+        for row in Priest.objects.filter(is_active=True, user__is_active=True)
+        .filter(availability__weekday__in=weekdays)
+        .distinct()
+        .values("pk", "user_id", "languages")
+    }
+    ids = list(rows)
+    slot_ids = defaultdict(set)
+    categories = defaultdict(set)
+    services = defaultdict(set)
+    areas = defaultdict(list)
+    on_leave = set()
+    if ids:
+        for priest_id, weekday, slot_id in WeeklyAvailability.objects.filter(
+            priest_id__in=ids, weekday__in=weekdays
+        ).values_list("priest_id", "weekday", "slot_id"):
+            slot_ids[(priest_id, weekday)].add(slot_id)
+        for priest_id, category_id in Priest.categories.through.objects.filter(
+            priest_id__in=ids
+        ).values_list("priest_id", "category_id"):
+            categories[priest_id].add(category_id)
+        for priest_id, service_id in Priest.services.through.objects.filter(
+            priest_id__in=ids
+        ).values_list("priest_id", "service_id"):
+            services[priest_id].add(service_id)
+        for priest_id, kind, value in ServiceArea.objects.filter(
+            priest_id__in=ids
+        ).values_list("priest_id", "kind", "value"):
+            areas[priest_id].append((kind, value))
+        on_leave = set(
+            LeaveDay.objects.filter(priest_id__in=ids, date__in=dates).values_list(
+                "priest_id", "date"
+            )
+        )
+    rosters = {}
+    for date in dates:
+        weekday = date.weekday()
+        rosters[date] = Roster(
+            date=date,
+            priests=[
+                RosterPriest(
+                    pk=pk,
+                    user_id=row["user_id"],
+                    languages=frozenset(row["languages"] or ()),
+                    category_ids=categories[pk],
+                    service_ids=services[pk],
+                    areas=areas[pk],
+                    slot_ids=slot_ids[(pk, weekday)],
+                )
+                for pk, row in rows.items()
+                if slot_ids[(pk, weekday)] and (pk, date) not in on_leave
+            ],
+        )
+    return rosters
+
+
+def _demands(*, dates, slot_ids) -> dict:
+    """Return {(date, slot_id): [Demand]} of the live holds on ``dates``, as
+    ``slot_demands`` reads one date, in three queries however many dates."""
+    holds = SlotHold.objects.live().filter(date__in=dates, slot_id__in=slot_ids)
+    wanted = []
+    booking_ids = set()
+    for date, slot_id, snapshot, booking_id in holds.values_list(
+        "date", "slot_id", "payment__snapshot", "booking_id"
+    ):
+        if booking_id is not None:
+            booking_ids.add(booking_id)
+            continue
+        for line in (snapshot or {}).get("lines", ()):
+            if line["slot_id"] == slot_id and line["date"] == date.isoformat():
+                wanted.append(
+                    (date, slot_id, line["package_id"], line["priest_count"], snapshot)
+                )
+    if booking_ids:
+        for date, slot_id, package_id, priests, address in BookingItem.objects.filter(
+            booking_id__in=booking_ids, date__in=dates, slot_id__in=slot_ids
+        ).values_list(
+            "date", "slot_id", "package_id", "priest_count", "booking__address"
+        ):
+            wanted.append((date, slot_id, package_id, priests, {"address": address}))
+    packages = Package.objects.select_related("service").in_bulk(
+        {package_id for _date, _slot, package_id, _n, _s in wanted}
+    )
+    demands = defaultdict(list)
+    for date, slot_id, package_id, priests, source in wanted:
+        package = packages.get(package_id)
+        if package is None:
+            continue
+        demands[(date, slot_id)].append(
+            Demand(
+                priests=priests,
+                service=package.service,
+                language=package.language,
+                place=Place.for_address(package.service, source.get("address")),
+            )
+        )
+    return demands

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -390,6 +391,22 @@ class CartItem(models.Model):
         return bool((self.sankalp or {}).get("names", "").strip())
 
 
+ADDRESS_FIELDS = ("full_name", "phone", "line1", "line2", "landmark", "city", "pincode")
+
+
+def address_lines(fields: dict, *, state_code: str) -> list[str]:
+    """Return an address's ``fields`` as lines to show, in the active language."""
+    state = dict(INDIAN_STATES).get(state_code, state_code)
+    lines = [fields["full_name"], fields["line1"]]
+    if fields.get("line2"):
+        lines.append(fields["line2"])
+    if fields.get("landmark"):
+        lines.append(gettext("Near %(landmark)s") % {"landmark": fields["landmark"]})
+    lines.append(f"{fields['city']}, {state} {fields['pincode']}")
+    lines.append(format_mobile(fields["phone"]))
+    return lines
+
+
 class Address(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses"
@@ -420,28 +437,33 @@ class Address(models.Model):
         return f"{self.full_name}, {self.city} {self.pincode}"
 
     def as_lines(self):
-        lines = [self.full_name, self.line1]
-        if self.line2:
-            lines.append(self.line2)
-        if self.landmark:
-            lines.append(gettext("Near %(landmark)s") % {"landmark": self.landmark})
-        lines.append(f"{self.city}, {self.get_state_display()} {self.pincode}")
-        lines.append(format_mobile(self.phone))
-        return lines
+        return address_lines(
+            {field: getattr(self, field) for field in ADDRESS_FIELDS},
+            state_code=self.state,
+        )
 
     def snapshot(self):
-        """Return the address as plain data, frozen into payments and bookings."""
-        return {
-            "full_name": self.full_name,
-            "phone": self.phone,
-            "line1": self.line1,
-            "line2": self.line2,
-            "landmark": self.landmark,
-            "city": self.city,
-            "state": self.get_state_display(),
-            "pincode": self.pincode,
-            "lines": self.as_lines(),
-        }
+        """Return the address as plain data, frozen into payments and bookings.
+
+        The data is the same whatever language the customer paid in: the
+        fields as typed, the state by code and English name (the invoice's
+        place of supply), and ``lines`` in English for staff, the invoice and
+        the API. Pages and emails render it in their reader's language
+        (``checkout.snapshots.place_lines``).
+        """
+        with translation.override(settings.LANGUAGE_CODE):
+            return {
+                "full_name": self.full_name,
+                "phone": self.phone,
+                "line1": self.line1,
+                "line2": self.line2,
+                "landmark": self.landmark,
+                "city": self.city,
+                "state": str(self.get_state_display()),
+                "state_code": self.state,
+                "pincode": self.pincode,
+                "lines": self.as_lines(),
+            }
 
 
 class Page(models.Model):

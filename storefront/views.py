@@ -7,8 +7,6 @@ a page from history, the whole page. Views that choose between the two say so
 in ``Vary``, so no cache hands a fragment to a full-page request.
 """
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -32,7 +30,7 @@ from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from security.ratelimits import rate_limit
-from storefront import catalog_cache, formats, languages, selectors, services
+from storefront import capacity, catalog_cache, formats, languages, selectors, services
 from storefront.capacity import slot_availability
 from storefront.exceptions import BookingDateError, StorefrontError
 from storefront.forms import (
@@ -207,9 +205,14 @@ def _when_context(date_text, *, package=None, address=None):
         "date_text": date_text,
         "availability": availability,
         "date_error": date_error,
-        "quick_days": [
-            window["min_date"] + datetime.timedelta(days=n) for n in range(QUICK_DAYS)
-        ],
+        # The next bookable days: days without room for the package are left out.
+        "quick_days": capacity.next_days_with_room(
+            first=window["min_date"],
+            last=window["max_date"],
+            count=QUICK_DAYS,
+            package=package,
+            address=address,
+        ),
         **window,
     }
 

@@ -184,12 +184,14 @@ def roster_for_every_priest(*, city="Bengaluru"):
 
 
 def make_policy_pages():
-    """Create the policy pages as migration 0004 ships them.
+    """Create the policy pages as migrations 0004 and 0007 ship them.
 
     Transactional tests flush the database, data migrations' rows included, so
-    tests that need the pages create them here from the migration itself.
+    tests that need the pages create them here from the migrations themselves.
     """
     from django.apps import apps
 
     migration = importlib.import_module("storefront.migrations.0004_default_pages")
     migration.create_pages(apps, None)
+    hindi = importlib.import_module("storefront.migrations.0007_policy_pages_hindi")
+    hindi.fill_hindi(apps)

@@ -5,7 +5,7 @@ from django.core import mail
 from django.test import TestCase
 from django.utils import translation
 
-from checkout import notifications, services
+from checkout import invoices, notifications, services
 from checkout.models import Booking, BookingItem, Payment
 from storefront import formats
 from tests import factories
@@ -121,3 +121,78 @@ def test_a_failed_payment_reads_in_the_readers_language(phonepe, hindi_shop, cli
     assert "भुगतान विफल" in page
     assert "आपके बैंक ने बताया कि खाते में पर्याप्त राशि नहीं है।" in page
     assert "कोई पैसा नहीं कटा।" in page
+
+
+# The place frozen at Pay is data; each reader sees it in their language ----------
+
+
+def test_address_paid_in_hindi_is_frozen_as_language_neutral_data(
+    phonepe, hindi_shop, client, settings
+):
+    settings.INVOICE_SELLER_STATE = "Karnataka"
+    user, cart, address = hindi_shop.customer()
+    with translation.override("hi"):
+        payment = services.start_payment(cart=cart, user=user, address=address)
+    frozen = payment.snapshot["address"]
+    assert frozen["state"] == "Karnataka" and frozen["state_code"] == "KA"
+    assert "Near Ganesh Temple" in frozen["lines"]
+    assert "Bengaluru, Karnataka 560038" in frozen["lines"]
+    phonepe.settle(payment.merchant_order_id, "pay_upi")
+    services.sync_payment(payment=payment, source="test")
+    booking = Booking.objects.get(payment=payment)
+    # The invoice's place of supply is the seller's state: CGST + SGST.
+    figures = invoices.figures(booking)
+    assert figures.place_of_supply == "Karnataka"
+    assert [line.label.split()[0] for line in figures.tax_lines] == ["CGST", "SGST"]
+
+    client.force_login(user)
+    page = client.get(booking.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Near Ganesh Temple<br>Bengaluru, Karnataka 560038" in page.content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "hi"
+    page = client.get(booking.get_absolute_url()).content.decode()
+    assert "Ganesh Temple के पास<br>Bengaluru, कर्नाटक 560038" in page
+    assert "Karnataka" not in page.split("<address>")[1].split("</address>")[0]
+
+
+def test_online_place_renders_in_the_readers_language(phonepe, hindi_shop):
+    online = factories.make_package(
+        service=factories.make_service(title="Online Rudrabhishek", kind="online"),
+        price_paise=110100,
+    )
+    temple = factories.make_service(title="Temple Abhishek", kind="temple")
+    temple.venue_en = "Sri Ganesha Temple, Jayanagar"
+    temple.venue_hi = "श्री गणेश मंदिर, जयनगर"
+    temple.save()
+    at_temple = factories.make_package(service=temple, price_paise=150100)
+    user = factories.make_user(language="hi")
+    cart = factories.make_cart(
+        user=user,
+        items=[
+            (online, hindi_shop.date, hindi_shop.slot),
+            (at_temple, hindi_shop.date, hindi_shop.slot),
+        ],
+    )
+    with translation.override("hi"):
+        payment = services.start_payment(
+            cart=cart, user=user, address=None, contact_phone="98470 12345"
+        )
+    frozen = payment.snapshot["address"]
+    assert frozen["places"] == [
+        {"kind": "online"},
+        {
+            "kind": "temple",
+            "venue": "Sri Ganesha Temple, Jayanagar",
+            "venue_hi": "श्री गणेश मंदिर, जयनगर",
+        },
+    ]
+    assert frozen["lines"] == ["Online (video call)", "Sri Ganesha Temple, Jayanagar"]
+    phonepe.settle(payment.merchant_order_id, "pay_upi")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.sync_payment(payment=payment, source="test")
+    booking = Booking.objects.get(payment=payment)
+    with translation.override("en"):
+        assert booking.address_lines == frozen["lines"]
+    with translation.override("hi"):
+        assert booking.address_lines == ["ऑनलाइन (वीडियो कॉल)", "श्री गणेश मंदिर, जयनगर"]
+    [message] = [m for m in mail.outbox if booking.book_id in m.subject]
+    assert "ऑनलाइन (वीडियो कॉल), श्री गणेश मंदिर, जयनगर" in message.body

@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 from icalendar import Calendar
 
-from checkout import invoices, operations, services
+from checkout import invoices, operations, refunds, services
 from checkout.models import AuditEntry, Booking, Invoice, Payment, Refund, SlotHold
 from checkout.roles import PRIESTS, ensure_staff_groups
 from storefront.models import Cart
@@ -218,6 +218,64 @@ def test_self_cancel_refunds_what_the_policy_band_gives(
     assert "text-bg-success" not in detail and ">Paid<" not in detail
     listing = client.get("/bookings/").content.decode()
     assert ("refund ₹" if percent else "Cancelled · no refund") in listing
+
+
+@pytest.mark.parametrize(
+    ("hours_before", "refunded_before", "expected"),
+    [
+        # 100% band: all that is left comes back.
+        (72, 50000, 160000),
+        # 50% band gives 1,050: minus the 500 refunded before.
+        (30, 50000, 55000),
+        # 50% band, but 1,200 was refunded before: nothing more.
+        (30, 120000, 0),
+    ],
+)
+def test_self_cancel_after_a_partial_refund_by_staff(
+    phonepe, client, hours_before, refunded_before, expected
+):
+    shop = Shop()
+    booking = paid_booking(phonepe, shop)
+    staff = factories.make_user(email="ops@okpuja.in", is_staff=True)
+    refunds.request_refund(
+        payment=booking.payment,
+        amount_paise=refunded_before,
+        reason=Refund.Reason.OTHER,
+        note="Goodwill: the pandit came late",
+        booking=booking,
+        actor=staff,
+    )
+    client.force_login(booking.user)
+    moment = starts_at(shop) - datetime.timedelta(hours=hours_before)
+    with time_machine.travel(moment, tick=False):
+        page = client.get(f"/bookings/{booking.book_id}/cancel/")
+        quote = page.context["quote"]
+        assert (quote.refund_paise, quote.refunded_paise) == (
+            expected,
+            refunded_before,
+        )
+        text = page.content.decode()
+        assert f"₹{refunded_before // 100:,} of it has already been refunded" in text
+        if expected:
+            assert f"You get back ₹{expected // 100:,} more" in text
+        else:
+            assert "nothing more comes back" in text
+        response = client.post(f"/bookings/{booking.book_id}/cancel/", follow=True)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    amounts = sorted(r.amount_paise for r in Refund.objects.filter(booking=booking))
+    at_phonepe = phonepe.order(booking.payment.merchant_order_id)["refunds"]
+    assert amounts == sorted([refunded_before] + ([expected] if expected else []))
+    assert sorted(r["amount"] for r in at_phonepe) == amounts
+    assert sum(amounts) <= booking.payment.amount_paise
+    shown = response.content.decode()
+    if expected:
+        assert f"A refund of ₹{expected // 100:,}.00 has started." in shown, shown[
+            shown.find("alert") :
+        ][:600]
+    else:
+        assert "Your booking is cancelled." in shown
+    assert f"Cancelled · refund ₹{sum(amounts) // 100:,}" in shown
 
 
 def test_cancel_after_the_puja_started_is_refused(phonepe, client):

@@ -42,7 +42,10 @@ def test_online_puja_pays_without_address_with_a_phone(phonepe, client):
     assert response.status_code == 303
     payment = Payment.objects.get()
     assert payment.snapshot["contact_phone"] == "+919876543210"
-    assert payment.snapshot["address"] == {"lines": ["Online (video call)"]}
+    assert payment.snapshot["address"] == {
+        "places": [{"kind": "online"}],
+        "lines": ["Online (video call)"],
+    }
 
     phonepe.settle(payment.merchant_order_id, "pay_upi")
     services.sync(payment=payment, source="test")
@@ -60,7 +63,15 @@ def test_temple_puja_shows_the_temple_and_asks_no_address(phonepe, client):
     assert b'name="contact_phone"' not in page.content
     client.post("/checkout/pay/", {})
     payment = Payment.objects.get()
-    assert payment.snapshot["address"] == {"lines": ["Sri Ganesha Temple, Pune"]}
+    assert payment.snapshot["address"]["lines"] == ["Sri Ganesha Temple, Pune"]
+    assert payment.snapshot["address"]["places"] == [
+        # No Hindi name yet: the English one stands in (modeltranslation's fallback).
+        {
+            "kind": "temple",
+            "venue": "Sri Ganesha Temple, Pune",
+            "venue_hi": "Sri Ganesha Temple, Pune",
+        }
+    ]
     assert payment.snapshot["contact_phone"] == ""
 
 

@@ -141,7 +141,10 @@ def test_online_puja_without_address_and_sankalp_to_the_admin(
     screenshot("journey-confirmed")
     booking = Booking.objects.get()
     assert booking.contact_phone == "+919847012345"
-    assert booking.address == {"lines": ["Online (video call)"]}
+    assert booking.address == {
+        "places": [{"kind": "online"}],
+        "lines": ["Online (video call)"],
+    }
 
     # Staff see the sankalp on the booking in the admin.
     factories.make_user(

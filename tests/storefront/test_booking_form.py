@@ -64,7 +64,7 @@ def test_tier_and_language_are_separate_choices_and_the_table_has_no_radios(
     assert "Basic · Hindi" in bar and "₹1,401" in bar
 
 
-def test_next_seven_days_are_one_tap_each(client, service):
+def test_next_seven_days_are_one_tap_each(client, service, slot):
     html = client.get(service.get_absolute_url()).text
 
     days = re.findall(r'name="date" value="(\d{4}-\d{2}-\d{2})"', html)
@@ -146,3 +146,13 @@ def test_cart_link_name_includes_the_count_and_phone_menu_needs_no_javascript(
     html = client.get(service.get_absolute_url()).text
     menu = html[html.index('<details class="phone-menu') : html.index("</details>")]
     assert "My bookings" in menu and "Log out" in menu
+
+
+def test_tier_price_reads_naturally_in_both_languages(client, service, settings):
+    html = client.get(service.get_absolute_url()).text
+    assert "from ₹1,401" in html
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "hi"
+    html = client.get(service.get_absolute_url()).text
+    assert "₹1,401 से शुरू" in html
+    assert "से शुरू ₹" not in html

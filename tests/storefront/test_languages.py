@@ -145,6 +145,22 @@ def test_demo_data_ships_hindi(db):
         assert ganesh.included_items[0] == "संकल्प और गणेश स्थापना"
 
 
+def test_demo_data_ships_the_policy_pages_in_hindi(db):
+    from django.core.management import call_command
+
+    from storefront.models import Page
+
+    Page.objects.all().delete()
+    call_command("load_demo_data", verbosity=0)
+    assert Page.objects.count() == 4
+    assert not Page.objects.filter(title_hi="").exists()
+    assert not Page.objects.filter(body_hi="").exists()
+    # Staff text in Hindi is left alone on the next load.
+    Page.objects.filter(slug="terms").update(body_hi="बदला हुआ पाठ")
+    call_command("load_demo_data", verbosity=0)
+    assert Page.objects.get(slug="terms").body_hi == "बदला हुआ पाठ"
+
+
 def test_dates_times_and_money_read_naturally_in_hindi():
     day = datetime.date(2026, 12, 8)
     with translation.override("hi"):

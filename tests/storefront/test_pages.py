@@ -1,5 +1,7 @@
 """Policy pages: shipped by a migration, edited by staff in the admin, linked everywhere."""
 
+import importlib
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -112,3 +114,70 @@ def test_page_body_escapes_markup():
 
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html
     assert "&lt;script&gt;" in html
+
+
+# In Hindi --------------------------------------------------------------------------
+
+HINDI_TITLES = {
+    "about": "हमारे बारे में और संपर्क",
+    "terms": "सेवा की शर्तें",
+    "privacy": "निजता नीति",
+    "cancellation-refund": "रद्द करने और रिफ़ंड की नीति",
+}
+
+
+def devanagari_share(text):
+    letters = [c for c in text if c.isalpha()]
+    return sum("\u0900" <= c <= "\u097f" for c in letters) / len(letters)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_policy_page_ships_in_hindi(client, settings, slug):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "hi"
+    response = client.get(reverse("storefront:page", args=[slug]))
+
+    page = Page.objects.get(slug=slug)
+    assert page.title_hi == HINDI_TITLES[slug]
+    assert len(page.body_hi) > 400
+    # Hindi prose: brand and payment names (OkPuja, PhonePe, UPI) aside.
+    assert devanagari_share(page.body_hi) > 0.9
+    assert f"{HINDI_TITLES[slug]}</h1>" in response.text
+    assert escape(page.body_en.split("\n")[0]) not in response.text
+
+
+def test_policy_in_both_languages_states_the_settings(settings):
+    """The shipped policy text says what self-service cancel and reschedule do."""
+    page = Page.objects.get(slug="cancellation-refund")
+    english = page.body_en
+    hindi = page.body_hi
+    bands = settings.CANCEL_REFUND_BANDS
+    assert bands == [(48, 100), (24, 50)]  # 0004's English text is written for these
+    assert "48 hours or more before the puja: full refund" in english
+    assert "Between 24 and 48 hours before the puja: 50% refund" in english
+    assert "Less than 24 hours before the puja: no refund" in english
+    assert f"up to {settings.RESCHEDULE_MIN_HOURS} hours before the puja" in english
+    assert "- पूजा से 48 घंटे या उससे भी पहले: पूरा रिफ़ंड।" in hindi
+    assert "- पूजा से 24 से 48 घंटे पहले के बीच: 50% रिफ़ंड।" in hindi
+    assert "- पूजा से 24 घंटे से कम पहले: कोई रिफ़ंड नहीं" in hindi
+    assert f"पूजा से {settings.RESCHEDULE_MIN_HOURS} घंटे पहले तक" in hindi
+
+
+def test_hindi_policy_follows_other_settings_and_keeps_staff_text(settings):
+    from django.apps import apps
+
+    hindi = importlib.import_module("storefront.migrations.0007_policy_pages_hindi")
+    settings.CANCEL_REFUND_BANDS = [(72, 100), (12, 25), (0, 10)]
+    settings.RESCHEDULE_MIN_HOURS = 36
+    Page.objects.filter(slug="cancellation-refund").update(body_hi="")
+    Page.objects.filter(slug="terms").update(body_hi="स्टाफ़ का लिखा पाठ")
+    hindi.fill_hindi(apps)
+
+    policy = Page.objects.get(slug="cancellation-refund").body_hi
+    assert (
+        "- पूजा से 72 घंटे या उससे भी पहले: पूरा रिफ़ंड।\n"
+        "- पूजा से 12 से 72 घंटे पहले के बीच: 25% रिफ़ंड।\n"
+        "- पूजा से 12 घंटे से कम पहले: 10% रिफ़ंड।\n\n"
+    ) in policy
+    assert "कोई रिफ़ंड नहीं" not in policy.split("## समय बदलना")[0]
+    assert "पूजा से 36 घंटे पहले तक" in policy
+    assert Page.objects.get(slug="terms").body_hi == "स्टाफ़ का लिखा पाठ"

@@ -66,8 +66,9 @@ def test_catalog_fragment_with_filters(client, django_assert_num_queries, n):
 
 
 # service, packages, slots, overrides, holds, is there a roster (no:
-# capacity from the slots; tests/priests pins the roster's queries)
-SERVICE_PAGE_QUERIES = 6
+# capacity from the slots; tests/priests pins the roster's queries); the quick
+# days' slots, overrides, holds and roster check (tests/storefront/test_quick_days.py)
+SERVICE_PAGE_QUERIES = 10
 
 
 @pytest.mark.parametrize("packages", [1, 9])

@@ -5,7 +5,9 @@ twice leaves the same counts.
 """
 
 import datetime
+import importlib
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -689,6 +691,15 @@ class Command(BaseCommand):
             )
             admin.set_password("admin12345")
             admin.save()
+        # The policy pages (migrations 0004 and 0007): their Hindi text where
+        # staff have not written one.
+        policy_pages = importlib.import_module(
+            "storefront.migrations.0004_default_pages"
+        )
+        policy_pages.create_pages(apps, None)
+        importlib.import_module(
+            "storefront.migrations.0007_policy_pages_hindi"
+        ).fill_hindi(apps)
 
         self.stdout.write(
             self.style.SUCCESS(
