@@ -407,6 +407,19 @@ def test_long_pending_payment_offers_a_way_out_and_cancel_releases(
     ).exists()
 
 
+def test_long_pending_payment_after_its_order_expired_offers_only_cancel(
+    phonepe, client
+):
+    payment = Shop().start()
+    client.force_login(payment.user)
+    url = f"/confirmbooking/?order={payment.merchant_order_id}"
+    with time_machine.travel(payment.expires_at + datetime.timedelta(seconds=5)):
+        page = client.get(url).content.decode()
+    assert "taking longer than usual" in page
+    assert "Return to PhonePe" not in page and payment.page_url not in page
+    assert "Cancel this payment" in page
+
+
 def test_cancel_of_a_payment_phonepe_completed_books_it_instead(phonepe, client):
     payment = Shop().start()
     phonepe.settle(payment.merchant_order_id, "pay_upi")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from storefront.models import Package
+from storefront.models import Package, TimeSlot
 from tests import factories
 from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOT_DIR
 from tests.sandbox_process import SandboxProcess
@@ -199,4 +199,136 @@ def test_no_serious_violations_on_any_storefront_or_checkout_page(page, shop):
     axe.check("booking detail")
 
     assert len(axe.checked) >= 24
+    axe.assert_clean()
+
+
+def _paid_booking(sandbox_process, *, user, package, slot, date):
+    from django.test import TestCase
+
+    from checkout import services
+    from checkout.models import Booking
+
+    address = factories.make_address(user=user)
+    cart = factories.make_cart(user=user, items=[(package, date, slot)])
+    payment = services.start_payment(cart=cart, user=user, address=address)
+    sandbox_process.settle(payment.merchant_order_id, "pay_upi")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.sync_payment(payment=payment, source="test")
+    return Booking.objects.get(payment=payment)
+
+
+def test_no_serious_violations_after_booking_and_on_the_other_pages(
+    page, shop, sandbox_process
+):
+    """Self-service cancel and reschedule, a cancelled booking, a payment that
+    stays pending and one given up, the password-reset steps, API tokens, the
+    404 page, and the main pages in Hindi."""
+    import time_machine
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from checkout import refunds, services
+    from checkout.models import Refund
+
+    live_server, service = shop
+    base = live_server.url
+    axe = Axe(page)
+    page.set_viewport_size(PHONE)
+    package = service.packages.order_by("price_paise").first()
+    slot = TimeSlot.objects.get(start_time=datetime.time(8, 0))
+    user = factories.make_user(email="kavya@example.in", password="puja-a11y-2026")
+    date = factories.booking_date(10)
+    booking = _paid_booking(
+        sandbox_process, user=user, package=package, slot=slot, date=date
+    )
+
+    page.goto(f"{base}/account/login/?next=/bookings/{booking.book_id}/")
+    page.locator("#id_username").fill(user.email)
+    page.locator("#id_password").fill("puja-a11y-2026")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("booking-status")).to_have_text("Confirmed")
+
+    page.get_by_test_id("reschedule").click()
+    axe.check("reschedule")
+    page.get_by_label(re.compile("^New date")).fill(
+        (date + datetime.timedelta(days=1)).isoformat()
+    )
+    page.get_by_role("button", name="Show free times").click()
+    expect(page.get_by_test_id("confirm-reschedule")).to_be_visible()
+    axe.check("reschedule: free times")
+    page.goto(f"{base}/bookings/{booking.book_id}/reschedule/?date=2099-01-01")
+    expect(page.get_by_test_id("reschedule-error")).to_be_visible()
+    axe.check("reschedule: error")
+
+    page.goto(f"{base}/bookings/{booking.book_id}/")
+    page.get_by_test_id("cancel-booking").click()
+    expect(page.get_by_test_id("refund-amount")).to_be_visible()
+    axe.check("cancel: full refund")
+    # Staff refunded part of it as a goodwill gesture: the page says so.
+    refunds.request_refund(
+        payment=booking.payment,
+        amount_paise=50000,
+        reason=Refund.Reason.OTHER,
+        note="Goodwill",
+        booking=booking,
+    )
+    page.reload()
+    expect(page.get_by_test_id("refunded-before")).to_be_visible()
+    axe.check("cancel: refunded before")
+    page.get_by_test_id("confirm-cancel").click()
+    expect(page.get_by_test_id("booking-status")).to_contain_text("Cancelled")
+    axe.check("booking detail: cancelled")
+    page.goto(f"{base}/bookings/{booking.book_id}/cancel/")
+    axe.check("cancel: no longer possible")
+    page.goto(f"{base}/bookings/")
+    axe.check("my bookings: cancelled")
+
+    # A payment that stays pending, then is given up.
+    cart = factories.make_cart(user=user, items=[(package, date, slot)])
+    payment = services.start_payment(
+        cart=cart, user=user, address=user.addresses.first()
+    )
+    page.goto(base + payment.get_absolute_url())
+    expect(page.get_by_text("Confirming your payment")).to_be_visible()
+    axe.check("confirm: pending")
+    with time_machine.travel(
+        payment.created_at + datetime.timedelta(seconds=35), tick=True
+    ):
+        page.reload()
+        expect(page.get_by_test_id("long-pending")).to_be_visible()
+        axe.check("confirm: pending for long")
+        page.get_by_test_id("cancel-payment").click()
+        expect(page.get_by_role("heading", name="Payment failed")).to_be_visible()
+        axe.check("confirm: payment cancelled")
+
+    page.goto(f"{base}/account/api-tokens/")
+    axe.check("api tokens")
+    page.goto(f"{base}/no-such-page/")
+    axe.check("404")
+
+    page.context.clear_cookies()
+    page.goto(f"{base}/account/password-reset/")
+    page.get_by_label(re.compile("Email", re.I)).fill(user.email)
+    page.get_by_role("button", name=re.compile("reset|send", re.I)).click()
+    expect(page).to_have_url(re.compile("/account/password-reset/sent/"))
+    axe.check("password reset: sent")
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    page.goto(f"{base}/account/reset/{uid}/{token}/")
+    axe.check("password reset: new password")
+    page.goto(f"{base}/account/reset/done/")
+    axe.check("password reset: done")
+
+    # The same pages in Hindi (Devanagari text, its own line heights).
+    page.context.add_cookies([{"name": "django_language", "value": "hi", "url": base}])
+    page.goto(base + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "hi-IN")
+    axe.check("hindi: catalog")
+    page.goto(base + service.get_absolute_url())
+    axe.check("hindi: service")
+    page.goto(f"{base}/pages/cancellation-refund/")
+    axe.check("hindi: cancellation policy")
+
+    assert len(axe.checked) >= 19
     axe.assert_clean()

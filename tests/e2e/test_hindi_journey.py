@@ -135,6 +135,8 @@ def test_the_whole_journey_in_hindi(hindi_page, hindi_shop):
     expect(page.get_by_role("heading", level=1, name="सत्यनारायण कथा")).to_be_visible()
     expect(page.get_by_text("पाँच अध्याय की कथा")).to_be_visible()
     date = datetime.date.today() + datetime.timedelta(days=5)
+    # htmx starts listening once the page has loaded (its script is deferred).
+    page.wait_for_load_state()
     with page.expect_response(re.compile("/slots/")):
         page.locator("#booking-date").fill(date.isoformat())
     slot = page.locator("#slots label.slot-btn").first

@@ -176,6 +176,26 @@ def test_search_finds_what_people_type_as_they_type(live_server, page, shop):
     expect(page).to_have_url(re.compile(r"q=havan"))
 
 
+def test_live_search_waits_until_the_customer_stops_typing(live_server, page, shop):
+    """Typing "ganapati" key by key asks the server once or twice, not per key."""
+    page.goto(live_server.url + "/")
+    searches = []
+    page.on(
+        "request",
+        lambda request: (
+            searches.append(request.url)
+            if request.headers.get("hx-request") and "q=" in request.url
+            else None
+        ),
+    )
+    search = page.get_by_label("Search pujas")
+    search.press_sequentially("ganapati", delay=30)
+    expect(page).to_have_url(re.compile(r"q=ganapati"))
+    expect(page.locator("#results article").first).to_contain_text("Ganesh")
+    assert 1 <= len(searches) <= 2, searches
+    assert searches[-1].split("q=")[1].startswith("ganapati")
+
+
 def test_phone_booking_with_the_sticky_bar(live_server, page, shop, screenshot):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + shop["ganesh"].get_absolute_url())

@@ -1,5 +1,7 @@
 """Sign up, log in (with cart merge), log out, password reset and the address book."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -295,3 +297,39 @@ def test_signup_with_errors_keeps_next(client):
 
     assert response.status_code == 200
     assert '<input type="hidden" name="next" value="/checkout/">' in response.text
+
+
+def test_signup_after_an_error_still_goes_where_the_customer_was_going(client):
+    form = {
+        "full_name": "Asha Sharma",
+        "email": "asha@example.in",
+        "phone": "98765 43210",
+        "password1": "puja-secret-2026",
+        "password2": "not-the-same-2026",
+        "next": "/checkout/",
+    }
+    response = client.post("/account/signup/", form)
+    assert response.status_code == 200
+    kept = re.search(r'name="next" value="([^"]*)"', response.text).group(1)
+
+    response = client.post(
+        "/account/signup/", {**form, "password2": "puja-secret-2026", "next": kept}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/checkout/"
+
+
+def test_signup_never_follows_an_unsafe_next(client):
+    response = client.post(
+        "/account/signup/",
+        {
+            "full_name": "Asha Sharma",
+            "email": "asha@example.in",
+            "phone": "98765 43210",
+            "password1": "puja-secret-2026",
+            "password2": "puja-secret-2026",
+            "next": "https://evil.example/",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("storefront:catalog")
