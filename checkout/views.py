@@ -510,7 +510,13 @@ def booking_reschedule(request, book_id):
         if form.is_valid() and form.cleaned_data["date"]:
             try:
                 storefront_services.validate_booking_date(form.cleaned_data["date"])
-                availability = slot_availability(date=form.cleaned_data["date"])
+                # Free for this puja: priests who speak its language, perform
+                # it and serve its place (what the move itself checks).
+                availability = slot_availability(
+                    date=form.cleaned_data["date"],
+                    package=item.package,
+                    address=booking.address,
+                )
             except StorefrontError as exc:
                 error = error or exc.message
     first, last = storefront_services.bookable_date_range()

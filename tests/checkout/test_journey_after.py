@@ -300,6 +300,31 @@ def test_someone_else_cannot_cancel_or_reschedule(phonepe, client):
 # Reschedule ---------------------------------------------------------------------------
 
 
+def test_reschedule_shows_only_priests_who_can_do_this_puja(phonepe, client):
+    from tests.priests.conftest import make_priest as make_roster_priest
+
+    shop = Shop()
+    booking = paid_booking(phonepe, shop)
+    # The roster starts after the booking: one priest, who speaks Tamil only.
+    make_roster_priest(
+        languages=["ta"],
+        categories=[shop.package.service.category],
+        slots=[shop.slot],
+    )
+    new_date = shop.date + datetime.timedelta(days=2)
+    client.force_login(booking.user)
+    page = client.get(
+        f"/bookings/{booking.book_id}/reschedule/?date={new_date.isoformat()}"
+    ).content.decode()
+    assert "— Full" in page and "1 free" not in page
+    response = client.post(
+        f"/bookings/{booking.book_id}/reschedule/",
+        {"date": new_date.isoformat(), "slot": shop.slot.pk},
+    )
+    assert response.status_code == 400
+    assert booking.items.get().date == shop.date
+
+
 def test_reschedule_moves_the_puja_and_its_hold(phonepe, client):
     shop = Shop()
     booking = paid_booking(phonepe, shop)
