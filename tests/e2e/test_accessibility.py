@@ -298,6 +298,17 @@ def test_no_serious_violations_after_booking_and_on_the_other_pages(
         page.reload()
         expect(page.get_by_test_id("long-pending")).to_be_visible()
         axe.check("confirm: pending for long")
+        # A keyboard user on "Cancel this payment" keeps it through the polls.
+        cancel = page.get_by_test_id("cancel-payment")
+        cancel.focus()
+        region = page.locator("#booking-status")
+        for _poll in range(2):
+            # Mark the region; the next poll replaces it with an unmarked one.
+            region.evaluate("element => element.setAttribute('data-seen', '')")
+            expect(page.locator("#booking-status[data-seen]")).to_have_count(
+                0, timeout=10_000
+            )
+            expect(cancel).to_be_focused()
         page.get_by_test_id("cancel-payment").click()
         expect(page.get_by_role("heading", name="Payment failed")).to_be_visible()
         axe.check("confirm: payment cancelled")

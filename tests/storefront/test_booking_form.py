@@ -154,5 +154,6 @@ def test_tier_price_reads_naturally_in_both_languages(client, service, settings)
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "hi"
     html = client.get(service.get_absolute_url()).text
-    assert "₹1,401 से शुरू" in html
-    assert "से शुरू ₹" not in html
+    # "से शुरू" stays together when the narrow price button wraps.
+    assert "₹1,401 से\u00a0शुरू" in html
+    assert "शुरू ₹" not in html
