@@ -196,3 +196,13 @@ def test_online_place_renders_in_the_readers_language(phonepe, hindi_shop):
         assert booking.address_lines == ["ऑनलाइन (वीडियो कॉल)", "श्री गणेश मंदिर, जयनगर"]
     [message] = [m for m in mail.outbox if booking.book_id in m.subject]
     assert "ऑनलाइन (वीडियो कॉल), श्री गणेश मंदिर, जयनगर" in message.body
+
+
+def test_cancel_page_reads_naturally_in_hindi(phonepe, hindi_shop, client, settings):
+    booking = _pay(hindi_shop, phonepe, language="hi")
+    client.force_login(booking.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "hi"
+    page = client.get(f"/bookings/{booking.book_id}/cancel/").content.decode()
+    assert "आपने <strong>₹2,100</strong> चुकाए।" in page
+    assert "आपको ₹2,100 (100%) वापस मिलेंगे।" in page
+    assert "You paid" not in page
