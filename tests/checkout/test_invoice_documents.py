@@ -193,7 +193,9 @@ def test_staff_cancel_with_refund_issues_a_credit_note_against_the_invoice(
     assert f"Your GST credit note {note.number}" in message.body
     assert f"Your GST credit note {note.number}" in message.alternatives[0][0]
     [(name, content, mimetype)] = message.attachments
-    assert name == f"credit-note-CN-{year[2:]}-00001.pdf" and mimetype == "application/pdf"
+    assert (
+        name == f"credit-note-CN-{year[2:]}-00001.pdf" and mimetype == "application/pdf"
+    )
     assert note.number in pdf_text(content)
 
 
