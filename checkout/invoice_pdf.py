@@ -97,7 +97,7 @@ class _Document(FPDF):
         if phone:
             lines.append(format_mobile(phone))
         lines += [
-            line for line in booking.address.get("lines", [])[1:] if line not in lines
+            line for line in booking.address_lines[1:] if line not in lines
         ]
         for line in lines:
             self.line_text(line)

@@ -83,6 +83,8 @@ def test_hindi_customers_invoice_is_in_hindi_with_rupee_and_devanagari(
     for label in ("कर बीजक", "बीजक संख्या:", "बिल प्राप्तकर्ता", "कर योग्य मूल्य"):
         assert label in text
     assert "का स्थान: कर्नाटक" in text  # place of supply, the state in Hindi
+    # The billed-to address is rebuilt from its frozen fields in Hindi too.
+    assert f"{booking.address['city']}, कर्नाटक {booking.address['pincode']}" in text
     assert "₹2,100.00" in text and "₹1,779.66" in text and "CGST @ 9%" in text
     assert "राशि शब्दों में: दो हज़ार एक सौ रुपये मात्र" in text
     assert "Invoice number" not in text and "Rupees" not in text
