@@ -22,6 +22,7 @@ from checkout.audit import record_audit
 from checkout.calendar import booking_place, item_starts_at
 from checkout.errors import CheckoutError
 from checkout.models import Booking, BookingItem, Refund, SlotHold
+from priests import selectors as priest_selectors
 from priests import services as priest_services
 from storefront import capacity, formats
 from storefront import services as storefront_services
@@ -99,9 +100,11 @@ def timeline(booking: Booking) -> list[Step]:
     starts = booking_starts_at(booking)
     completed = booking.status == Booking.Status.COMPLETED
     if priest is not None:
-        name = priest.get_full_name() or str(priest)
-        phone = getattr(priest, "phone", "")
-        priest_detail = f"{name} · {phone}" if phone else name
+        # Every pandit of the booking (packages may need several), lead first.
+        priest_detail = "; ".join(
+            " · ".join(filter(None, [p.get_full_name() or str(p), p.phone]))
+            for p in priest_selectors.booking_team(booking)
+        )
     else:
         priest_detail = _("We assign your pandit before the puja day.")
     return [
