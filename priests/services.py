@@ -276,9 +276,12 @@ def assign_priests(
             current[assignment.item_id].append(assignment.priest_id)
         full = booking.status == Booking.Status.ASSIGNED
         named_ids = [priest.pk for priest in named]
+        replacing = len(named_ids) >= needed or (
+            (full if replace_lead is None else replace_lead) and bool(before)
+        )
         if len(named_ids) >= needed:
             keep, dropped = [], [p for p in before if p not in named_ids]
-        elif (full if replace_lead is None else replace_lead) and before:
+        elif replacing:
             keep, dropped = before[1:], before[:1]
         else:
             keep, dropped = before, []
@@ -304,7 +307,11 @@ def assign_priests(
         others -= set(dropped)
         loads = _loads(others, items)
         others = sorted(others, key=lambda pk: (loads.get(pk, 0), pk))
-        preferred = [*named_ids, *keep, *others]
+        # A new lead goes first; priests filling open places come after the
+        # ones already there (the lead stays the lead).
+        preferred = (
+            [*named_ids, *keep, *others] if replacing else [*keep, *named_ids, *others]
+        )
         if len(named_ids) >= needed:
             preferred = named_ids
         # The priests' row locks: assignments of one priest happen one at a time.
@@ -352,6 +359,8 @@ def assign_priests(
                     "book_id": booking.book_id,
                 }
             )
+        # The customer reads "has changed" if the booking ever had a priest.
+        changed = bool(before) or Assignment.objects.filter(booking=booking).exists()
         _apply_plan(
             booking=booking,
             items=items,
@@ -388,7 +397,6 @@ def assign_priests(
         booking_id = booking.pk
         added = [p for p in team if p not in before]
         removed = [p for p in before if p not in team]
-        changed = bool(before)
         transaction.on_commit(
             lambda: notifications.priests_assigned(
                 booking_id=booking_id,
