@@ -230,17 +230,14 @@ def _plan(*, items, windows, preferred, current, matches, busy):
     return plan
 
 
-def assign_priests(
-    *, booking: Booking, priests=(), actor, source="admin", replace_lead=None
-) -> Booking:
+def assign_priests(*, booking: Booking, priests=(), actor, source="admin") -> Booking:
     """Staff the booking: every puja gets as many distinct priests as it needs.
 
     ``priests`` are the priests staff name, in order (the first leads). When
     they are as many as the booking needs, they are the whole team. Otherwise
-    they join the team: taking the place of the lead when the team is full
-    (``replace_lead`` None) or when ``replace_lead`` is True, else filling the
-    open places; places still open are filled with the least busy matching
-    free priests. Under the booking's row lock and the row locks of every
+    they join the team: the first takes the place of the lead when the team
+    is full (a change of priest), else they fill open places; places still
+    open are filled with the least busy matching free priests. Under the booking's row lock and the row locks of every
     priest considered (in id order), each priest is placed only on pujas they
     match and are free for; PostgreSQL's exclusion constraint refuses an
     overlap even if this check were bypassed. Tell the priests who join or
@@ -276,9 +273,7 @@ def assign_priests(
             current[assignment.item_id].append(assignment.priest_id)
         full = booking.status == Booking.Status.ASSIGNED
         named_ids = [priest.pk for priest in named]
-        replacing = len(named_ids) >= needed or (
-            (full if replace_lead is None else replace_lead) and bool(before)
-        )
+        replacing = len(named_ids) >= needed or (full and bool(before))
         if len(named_ids) >= needed:
             keep, dropped = [], [p for p in before if p not in named_ids]
         elif replacing:

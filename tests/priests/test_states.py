@@ -96,3 +96,14 @@ def test_the_states_table_lists_every_status():
         m.target for m in states.ASSIGNMENT.moves
     }
     assert listed == set(Assignment.Status.values)
+
+
+def test_architecture_document_shows_the_assignment_table():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "ARCHITECTURE.md").read_text()
+    section = re.search(r"^### Assignment\b.*?(?=^### |\Z)", text, re.M | re.S)
+    assert section
+    rows = set(re.findall(r"^\| `(\w+)` \| `(\w+)` \|", section.group(0), re.M))
+    assert rows == {(m.source, m.target) for m in states.ASSIGNMENT.moves}
