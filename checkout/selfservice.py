@@ -27,7 +27,7 @@ from priests import services as priest_services
 from storefront import capacity, formats
 from storefront import services as storefront_services
 from storefront.exceptions import SlotUnavailableError, StorefrontError
-from storefront.india import format_mobile, format_rupees
+from storefront.india import format_rupees
 from storefront.models import TimeSlot
 
 
@@ -102,9 +102,7 @@ def timeline(booking: Booking) -> list[Step]:
     if priest is not None:
         # Every pandit of the booking (packages may need several), lead first.
         priest_detail = "; ".join(
-            " · ".join(
-                filter(None, [p.get_full_name() or str(p), format_mobile(p.phone)])
-            )
+            " · ".join(filter(None, [p.get_full_name() or str(p), p.phone]))
             for p in priest_selectors.booking_team(booking)
         )
     else:

@@ -4,7 +4,11 @@ from priests.models import Assignment, VideoLink
 
 
 def booking_team(booking) -> list:
-    """Return the priests (users) with a live assignment on ``booking``, lead first."""
+    """Return the priests (users) with a live assignment on ``booking``, lead first.
+
+    The lead is the booking's ``assigned_priest`` (listed even without an
+    assignment row).
+    """
     assignments = (
         Assignment.objects.live()
         .filter(booking=booking)
@@ -15,6 +19,8 @@ def booking_team(booking) -> list:
     for assignment in assignments:
         team.setdefault(assignment.priest_id, assignment.priest)
     lead = team.pop(booking.assigned_priest_id, None)
+    if lead is None and booking.assigned_priest_id is not None:
+        lead = booking.assigned_priest
     return ([lead] if lead is not None else []) + list(team.values())
 
 
