@@ -237,12 +237,13 @@ def assign_priests(*, booking: Booking, priests=(), actor, source="admin") -> Bo
     they are as many as the booking needs, they are the whole team. Otherwise
     they join the team: the first takes the place of the lead when the team
     is full (a change of priest), else they fill open places; places still
-    open are filled with the least busy matching free priests. Under the booking's row lock and the row locks of every
-    priest considered (in id order), each priest is placed only on pujas they
-    match and are free for; PostgreSQL's exclusion constraint refuses an
-    overlap even if this check were bypassed. Tell the priests who join or
-    leave and the customer after the commit. Raise CheckoutError when a named
-    priest does not match or is busy, or a puja cannot be fully staffed.
+    open are filled with the least busy matching free priests. Under the
+    booking's row lock and the row locks of every priest considered (in id
+    order), each priest is placed only on pujas they match and are free for;
+    PostgreSQL's exclusion constraint refuses an overlap even if this check
+    were bypassed. Tell the priests who join or leave and the customer after
+    the commit. Raise CheckoutError when a named priest does not match or is
+    busy, more priests are named than needed, or a puja cannot be staffed.
     """
     named = list(dict.fromkeys(priests))
     for priest in named:
@@ -265,7 +266,12 @@ def assign_priests(*, booking: Booking, priests=(), actor, source="admin") -> Bo
                 }
             )
         items = list(_booking_items([booking.pk]))
-        needed = max((item.priest_count for item in items), default=1)
+        needed = max((item.priest_count for item in items), default=0)
+        if len(named) > needed:
+            raise CheckoutError(
+                _("%(book_id)s needs %(needed)d priest(s); %(named)d were chosen.")
+                % {"book_id": booking.book_id, "needed": needed, "named": len(named)}
+            )
         live = list(Assignment.objects.live().filter(booking=booking))
         before = _team_ids(booking, live)
         current = defaultdict(list)

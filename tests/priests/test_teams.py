@@ -227,3 +227,11 @@ def test_staff_cancel_of_a_team_booking_tells_every_priest(
     assert not live_priests(booking)
     cancelled = {m.to[0] for m in mail.outbox if m.subject.endswith("was cancelled")}
     assert {lead.email, co.email} <= cancelled
+
+
+def test_naming_more_priests_than_needed_is_refused(world, ops):
+    a, b = world.priest(), world.priest()
+    booking = make_booking(package=world.hindi, slot=world.morning, date=world.date)
+    with pytest.raises(CheckoutError, match="needs 1 priest"):
+        services.assign_priests(booking=booking, priests=[a, b], actor=ops)
+    assert not Assignment.objects.exists()
