@@ -15,17 +15,35 @@ class AssignPriestForm(forms.Form):
         queryset=User.objects.none(),
         empty_label=_("Choose a priest"),
     )
+    co_priests = forms.ModelMultipleChoiceField(
+        label=_("Co-priests"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_(
+            "For packages needing several priests. Places left open are filled "
+            "with the least busy matching free priests."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Roster priests (never staff); the assignment itself checks that
-        # the priest matches and is free.
-        self.fields["priest"].queryset = User.objects.filter(
+        # the priests match and are free.
+        priests = User.objects.filter(
             is_active=True, groups__name=PRIESTS, priest__is_active=True
         ).order_by("first_name", "last_name", "email")
-        self.fields["priest"].label_from_instance = lambda user: (
-            f"{user.get_full_name() or user.email} ({user.email})"
-        )
+        for name in ("priest", "co_priests"):
+            self.fields[name].queryset = priests
+            self.fields[name].label_from_instance = lambda user: (
+                f"{user.get_full_name() or user.email} ({user.email})"
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        priest = cleaned.get("priest")
+        if priest is not None and priest in cleaned.get("co_priests", ()):
+            self.add_error("co_priests", _("The lead priest is already chosen."))
+        return cleaned
 
 
 class CancelBookingForm(forms.Form):

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from checkout import emails
 from checkout.models import Booking
+from priests.models import VideoLink
+from priests.selectors import booking_team
 from storefront import formats
 
 _day = lazy(formats.day, str)
@@ -55,14 +57,19 @@ def _name(user):
     return user.get_full_name() or user.email
 
 
-def priest_assigned(*, booking_id, previous_priest_id=None):
-    """Tell the new priest, the customer, and a replaced priest."""
+def priests_assigned(
+    *, booking_id, added_priest_ids=(), removed_priest_ids=(), changed=False
+):
+    """Tell the customer who their priests are, each new priest, and each replaced one.
+
+    ``changed``: the booking had priests before (the customer reads "has
+    changed"). Each new priest's email names their co-priests.
+    """
     booking = _booking(booking_id)
-    priest = booking.assigned_priest
-    if priest is None:
+    team = booking_team(booking)
+    if not team:
         return
-    context = {"booking": booking, "items": list(booking.items.all()), "priest": priest}
-    changed = previous_priest_id is not None
+    context = {"booking": booking, "items": list(booking.items.all()), "team": team}
     send(
         user=booking.user,
         subject=format_lazy(
@@ -70,33 +77,86 @@ def priest_assigned(*, booking_id, previous_priest_id=None):
             if changed
             else _("Your priest for {book_id}: {priest}"),
             book_id=booking.book_id,
-            priest=_name(priest),
+            priest=", ".join(_name(priest) for priest in team),
         ),
         template="priest_assigned_customer",
-        context={**context, "changed": changed},
+        context={**context, "priest": team[0], "changed": changed},
     )
+    for priest in team:
+        if priest.pk not in added_priest_ids:
+            continue
+        send(
+            user=priest,
+            subject=format_lazy(
+                _("New puja assigned: {book_id} on {date}"),
+                book_id=booking.book_id,
+                date=_day(booking.first_date),
+            ),
+            template="priest_assigned_priest",
+            context={
+                **context,
+                "priest": priest,
+                "co_priests": [p for p in team if p.pk != priest.pk],
+                "items": [
+                    a.item
+                    for a in priest.assignments.live()
+                    .filter(booking=booking)
+                    .select_related("item")
+                ],
+            },
+        )
+    for previous in get_user_model().objects.filter(pk__in=removed_priest_ids):
+        send(
+            user=previous,
+            subject=format_lazy(
+                _("{book_id} has been given to another priest"),
+                book_id=booking.book_id,
+            ),
+            template="priest_unassigned",
+            context={**context, "priest": previous},
+        )
+
+
+def priests_released_for_customer(*, booking_id, priest_ids):
+    """Tell the customer that priests of a rescheduled puja cannot come at its new time."""
+    booking = _booking(booking_id)
+    released = list(get_user_model().objects.filter(pk__in=priest_ids))
+    if not released:
+        return
     send(
-        user=priest,
+        user=booking.user,
         subject=format_lazy(
-            _("New puja assigned: {book_id} on {date}"),
+            _("{book_id}: we are finding a priest for the new time"),
             book_id=booking.book_id,
-            date=_day(booking.first_date),
         ),
-        template="priest_assigned_priest",
-        context=context,
+        template="priest_released_customer",
+        context={
+            "booking": booking,
+            "items": list(booking.items.all()),
+            "released": released,
+            "team": booking_team(booking),
+        },
     )
-    if changed:
-        previous = get_user_model().objects.filter(pk=previous_priest_id).first()
-        if previous is not None:
-            send(
-                user=previous,
-                subject=format_lazy(
-                    _("{book_id} has been given to another priest"),
-                    book_id=booking.book_id,
-                ),
-                template="priest_unassigned",
-                context={**context, "priest": previous},
-            )
+
+
+def video_link_set(*, item_id):
+    """Send the customer the video-call link of their online puja."""
+    link = (
+        VideoLink.objects.select_related("item__booking__user")
+        .filter(item_id=item_id)
+        .first()
+    )
+    if link is None:
+        return
+    booking = link.item.booking
+    send(
+        user=booking.user,
+        subject=format_lazy(
+            _("Video-call link for your puja {book_id}"), book_id=booking.book_id
+        ),
+        template="video_link_customer",
+        context={"booking": booking, "item": link.item, "url": link.url},
+    )
 
 
 def booking_cancelled_for_priests(*, booking_id, priest_ids):

@@ -56,14 +56,18 @@ def _require_state(booking, allowed, verb):
 # Bookings -------------------------------------------------------------------
 
 
-def assign_priest(*, booking: Booking, priest, actor) -> Booking:
-    """Assign ``priest`` and tell the priest(s) and the customer after the commit.
+def assign_priest(*, booking: Booking, priest, actor, co_priests=()) -> Booking:
+    """Assign ``priest`` (and ``co_priests``); tell priests and customer after the commit.
 
-    The one assignment path (``priests.services.assign_priest``): the priest
-    must match every puja of the booking and be free for its whole duration.
-    A confirmed booking becomes ASSIGNED; an assigned one gets the new priest.
+    The one assignment path (``priests.services.assign_priests``): each priest
+    must match the pujas and be free for their whole duration; a package
+    needing N priests gets N, the places staff leave open filled with the
+    least busy matching free priests. A confirmed booking becomes ASSIGNED;
+    an assigned one gets the new lead priest.
     """
-    return priest_services.assign_priest(booking=booking, priest=priest, actor=actor)
+    return priest_services.assign_priests(
+        booking=booking, priests=[priest, *co_priests], actor=actor
+    )
 
 
 def complete_booking(*, booking: Booking, actor) -> Booking:

@@ -23,6 +23,7 @@ from checkout.calendar import booking_place, item_starts_at
 from checkout.errors import CheckoutError
 from checkout.models import Booking, BookingItem, Refund, SlotHold
 from checkout.refunds import refundable_paise
+from priests import selectors as priest_selectors
 from priests import services as priest_services
 from storefront import capacity, formats
 from storefront import services as storefront_services
@@ -100,9 +101,11 @@ def timeline(booking: Booking) -> list[Step]:
     starts = booking_starts_at(booking)
     completed = booking.status == Booking.Status.COMPLETED
     if priest is not None:
-        name = priest.get_full_name() or str(priest)
-        phone = getattr(priest, "phone", "")
-        priest_detail = f"{name} · {phone}" if phone else name
+        # Every pandit of the booking (packages may need several), lead first.
+        priest_detail = "; ".join(
+            " · ".join(filter(None, [p.get_full_name() or str(p), p.phone]))
+            for p in priest_selectors.booking_team(booking)
+        )
     else:
         priest_detail = _("We assign your pandit before the puja day.")
     return [

@@ -41,7 +41,7 @@ from checkout import (
 from checkout.csp import allow_payment_redirect
 from checkout.models import Booking, BookingItem, CreditNote, Payment
 from security.ratelimits import hit, rate_limit, too_many_requests
-from storefront import formats
+from storefront import capacity, formats
 from storefront import services as storefront_services
 from storefront.capacity import slot_availability
 from storefront.exceptions import StorefrontError
@@ -69,10 +69,27 @@ def _checkout_context(request, cart):
         (a for a in addresses if a.is_default), addresses[0] if addresses else None
     )
     needs = snapshots.checkout_needs(totals.lines)
-    phone = request.POST.get("contact_phone") or request.GET.get("phone")
+    phone = (
+        request.POST.get("contact_phone")
+        or request.GET.get("contact_phone")
+        or request.GET.get("phone")
+    )
+    # Availability follows the chosen address: lines no priest can take there
+    # are flagged and Pay stays off until the address or the line changes.
+    problems = (
+        capacity.lines_without_priests(
+            lines=totals.lines,
+            address=default.snapshot(),
+            exclude_payment_id=pending.pk if pending is not None else None,
+        )
+        if needs["address"] and default is not None
+        else {}
+    )
     return {
         "cart": cart,
         "totals": totals,
+        "lines": [(line, problems.get(line.pk)) for line in totals.lines],
+        "unavailable": bool(problems),
         "needs": needs,
         "addresses": addresses,
         "selected_address": default,
@@ -83,15 +100,20 @@ def _checkout_context(request, cart):
 
 
 @never_cache
+@vary_on_headers("HX-Request")
 @login_required
 @require_GET
 @allow_payment_redirect
 def checkout_page(request):
+    """Review and pay; choosing another address re-renders the body (htmx)."""
     cart = storefront_services.get_cart_for_request(request)
     if cart is None or not cart.items.exists():
         messages.info(request, _("Your cart is empty. Add a puja to book it."))
         return redirect("storefront:cart")
-    return render(request, "checkout/checkout.html", _checkout_context(request, cart))
+    template = "checkout/checkout.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#checkout-body"
+    return render(request, template, _checkout_context(request, cart))
 
 
 @login_required
@@ -375,7 +397,7 @@ def booking_detail(request, book_id):
         "checkout/booking_detail.html",
         {
             "booking": booking,
-            "items": list(booking.items.all()),
+            "items": list(booking.items.select_related("video_link")),
             "refunds": refunds,
             **_after_booking_context(booking, refunds),
         },

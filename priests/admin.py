@@ -13,7 +13,7 @@ from collections import defaultdict
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from checkout.errors import CheckoutError
 from checkout.models import Booking, BookingItem
-from priests import services
+from priests import selectors, services
+from priests.forms import VideoLinkForm
 from priests.matching import Roster
 from priests.models import (
     Assignment,
@@ -31,7 +32,7 @@ from priests.models import (
     ServiceArea,
     WeeklyAvailability,
 )
-from storefront.models import Language, TimeSlot, User
+from storefront.models import Language, Service, TimeSlot, User
 
 
 class PriestForm(forms.ModelForm):
@@ -93,6 +94,11 @@ class PriestAdmin(admin.ModelAdmin):
                 name="priests_board",
             ),
             path(
+                "board/video-link/",
+                self.admin_site.admin_view(self.board_video_link_view),
+                name="priests_board_video_link",
+            ),
+            path(
                 "board/assign/",
                 self.admin_site.admin_view(self.board_assign_view),
                 name="priests_board_assign",
@@ -119,17 +125,57 @@ class PriestAdmin(admin.ModelAdmin):
         if not request.user.has_perm("checkout.assign_priest"):
             raise PermissionDenied
         booking = get_object_or_404(Booking, pk=_int(request.POST.get("booking")))
-        priest = get_object_or_404(User, pk=_int(request.POST.get("priest")))
+        ids = [_int(value) for value in request.POST.getlist("priest")[:10]]
+        found = User.objects.in_bulk(ids)
+        if not ids or any(pk not in found for pk in ids):
+            raise Http404("No such priest")
+        priests = [found[pk] for pk in dict.fromkeys(ids)]
         try:
-            services.assign_priest(booking=booking, priest=priest, actor=request.user)
+            booking = services.assign_priests(
+                booking=booking, priests=priests, actor=request.user
+            )
         except CheckoutError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(
                 request,
-                _("%(priest)s assigned to %(book_id)s.")
-                % {"priest": priest.get_full_name(), "book_id": booking.book_id},
+                _("%(priests)s assigned to %(book_id)s.")
+                % {
+                    "priests": ", ".join(
+                        p.get_full_name() or p.email
+                        for p in selectors.booking_team(booking)
+                    ),
+                    "book_id": booking.book_id,
+                },
             )
+        back = request.POST.get("back", "")
+        if not back.startswith("?"):
+            back = ""
+        return HttpResponseRedirect(reverse("admin:priests_board") + back)
+
+    def board_video_link_view(self, request):
+        """Staff set an online puja's video-call link (the customer is emailed)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm("checkout.assign_priest"):
+            raise PermissionDenied
+        item = get_object_or_404(BookingItem, pk=_int(request.POST.get("item")))
+        form = VideoLinkForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.errors["url"][0])
+        else:
+            try:
+                services.set_video_link(
+                    item=item, url=form.cleaned_data["url"], actor=request.user
+                )
+            except CheckoutError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Video link saved for %(book_id)s; the customer was emailed.")
+                    % {"book_id": item.booking.book_id},
+                )
         back = request.POST.get("back", "")
         if not back.startswith("?"):
             back = ""
@@ -165,7 +211,7 @@ def board_context(params) -> dict:
                 Booking.Status.COMPLETED,
             ],
         )
-        .select_related("booking")
+        .select_related("booking", "package__service")
         .order_by("date", "slot__start_time", "booking__book_id")
     )
     unassigned = {
@@ -189,11 +235,20 @@ def board_context(params) -> dict:
     working = set()
     for roster in rosters.values():
         working |= {p.user_id for p in roster.priests}
+    on_item = defaultdict(list)
+    for item_id, priest_id in (
+        Assignment.objects.live()
+        .filter(item__in=[item.pk for item in items])
+        .order_by("pk")
+        .values_list("item_id", "priest_id")
+    ):
+        on_item[item_id].append(priest_id)
+    links = selectors.video_links(items)
     assigned_ids = {
         item.booking.assigned_priest_id
         for item in items
         if item.booking.assigned_priest_id
-    }
+    } | {priest_id for ids in on_item.values() for priest_id in ids}
     names = {
         user.pk: user
         for user in User.objects.filter(pk__in=working | assigned_ids).order_by(
@@ -201,7 +256,7 @@ def board_context(params) -> dict:
         )
     }
     for suggested in suggestions.values():
-        suggested[:] = [names[pk] for pk in suggested[:3] if pk in names]
+        suggested[:] = [names[pk] for pk in suggested if pk in names]
     priests = list(names.values())
     column = {priest.pk: n for n, priest in enumerate(priests)}
     grid = []
@@ -213,17 +268,37 @@ def board_context(params) -> dict:
             for item in items:
                 if item.date != day or item.slot_id != slot.pk:
                     continue
-                priest_id = item.booking.assigned_priest_id
-                if priest_id is None:
+                team = on_item.get(item.pk) or (
+                    [item.booking.assigned_priest_id]
+                    if item.booking.assigned_priest_id
+                    else []
+                )
+                entry = {
+                    "item": item,
+                    "online": item.package.service.kind == Service.Kind.ONLINE,
+                    "link": links.get(item.pk),
+                }
+                if item.booking.status == Booking.Status.CONFIRMED:
+                    suggested = suggestions.get(item.booking_id, [])
+                    missing = max(item.priest_count - len(team), 0)
                     waiting.append(
                         {
-                            "item": item,
-                            "suggested": suggestions.get(item.booking_id, []),
+                            **entry,
+                            "team": [names[pk] for pk in team if pk in names],
+                            "missing": missing,
+                            "suggested": suggested[:3],
+                            # One click fills every open place of the puja.
+                            "suggested_team": suggested[:missing]
+                            if missing > 1 and len(suggested) >= missing
+                            else [],
                             "declined": declined.get(item.booking_id, []),
                         }
                     )
                 else:
-                    cells[column[priest_id]].append(item)
+                    for priest_id in team:
+                        cells[column[priest_id]].append(
+                            {**entry, "lead": priest_id == team[0]}
+                        )
             rows.append({"slot": slot, "waiting": waiting, "cells": cells})
         grid.append({"date": day, "rows": rows})
     step = datetime.timedelta(days=7 if week else 1)

@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,19 @@ class DoneForm(forms.Form):
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class VideoLinkForm(forms.Form):
+    url = forms.URLField(
+        label=_("Video-call link (https)"),
+        max_length=500,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["https"])],
+        error_messages={
+            "invalid": _("Please enter a full https:// link for the video call."),
+            "required": _("Please enter a full https:// link for the video call."),
+        },
     )
 
 

@@ -7,10 +7,13 @@ slots they work on each weekday and their leave days. Capacity
 (``priests.matching``) and assignment (``priests.services``) read the roster;
 an ``Assignment`` holds a priest's time for one booked puja, and PostgreSQL's
 ``assignment_priest_no_overlap`` exclusion constraint (migration 0002) refuses
-two live assignments of one priest whose times overlap.
+two live assignments of one priest whose times overlap. A package needing N
+priests gets N assignments per booking item, one for each priest. An online
+puja's ``VideoLink`` (set by staff or the priest) is what the customer joins.
 """
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -203,3 +206,40 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.priest} – {self.booking_id} {self.starts_at:%d %b %H:%M}"
+
+
+class VideoLink(models.Model):
+    """The video-call link of one online puja (a booking item), https only.
+
+    It belongs to the puja, not to a priest: it stays when the priest changes.
+    Set through ``priests.services.set_video_link`` (the priest in the portal,
+    staff on the Operations board); the customer is emailed each time.
+    """
+
+    item = models.OneToOneField(
+        "checkout.BookingItem", on_delete=models.CASCADE, related_name="video_link"
+    )
+    url = models.URLField(
+        max_length=500,
+        validators=[URLValidator(schemes=["https"])],
+        help_text=_("The https link the devotee opens to join the puja."),
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url__startswith="https://"),
+                name="videolink_https_only",
+            )
+        ]
+
+    def __str__(self):
+        return self.url

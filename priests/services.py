@@ -1,12 +1,14 @@
 """Assigning priests to bookings, and what priests do with their assignments.
 
-No priest is ever double-booked: ``assign_priest`` locks the booking and then
-the priest's roster row (so two assignments of one priest are decided one at
-a time), checks that the priest matches every puja of the booking and has no
-live assignment overlapping its times, and writes one ``Assignment`` per
-booking item. On PostgreSQL the ``assignment_priest_no_overlap`` exclusion
-constraint refuses an overlap even if this code were bypassed; SQLite relies
-on the check here. Booking states move only through ``checkout.states.move``.
+No priest is ever double-booked: ``assign_priests`` locks the booking and then
+the roster rows of every priest it considers, in id order (so two assignments
+of one priest are decided one at a time), and gives each booking item as many
+distinct priests as its package needs (``priest_count``), each matching the
+puja and free for its whole duration; one ``Assignment`` per item and priest.
+On PostgreSQL the ``assignment_priest_no_overlap`` exclusion constraint
+refuses an overlap even if this code were bypassed; SQLite relies on the check
+here. Booking states move only through ``checkout.states.move``, assignment
+states only through ``priests.states.move``.
 """
 
 import datetime
@@ -15,6 +17,7 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -25,10 +28,11 @@ from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import Booking, BookingItem
 from checkout.roles import PRIESTS
+from priests import states as assignment_states
 from priests.matching import Place, Roster
-from priests.models import Assignment, LeaveDay, Priest
+from priests.models import Assignment, LeaveDay, Priest, VideoLink
 from storefront import formats
-from storefront.models import User
+from storefront.models import Service, User
 
 IST = ZoneInfo("Asia/Kolkata")
 logger = logging.getLogger("priests")
@@ -67,6 +71,9 @@ def _booking_items(bookings):
 
 def suggest_priests(*, bookings, rosters=None) -> dict:
     """Return {booking_id: [priest user ids]} who match and are free, least busy first.
+
+    Priests already on a booking are left out of its suggestions (they have
+    their place); for a booking needing N priests, the first N fill it.
 
     A fixed number of queries for any number of bookings: one roster read per
     date (``rosters`` may pass them in), the items, the live assignments of
@@ -122,7 +129,10 @@ def suggest_priests(*, bookings, rosters=None) -> dict:
             candidates = matching if candidates is None else candidates & matching
         free = []
         for priest_id in candidates or ():
-            clash = any(
+            on_booking = any(
+                other == booking.pk for other, _s, _e in busy.get(priest_id, ())
+            )
+            clash = on_booking or any(
                 other != booking.pk
                 and starts_at < windows[item.pk][1]
                 and ends_at > windows[item.pk][0]
@@ -141,14 +151,106 @@ def _all(items_by_booking):
         yield from items
 
 
-def assign_priest(*, booking: Booking, priest, actor, source="admin") -> Booking:
-    """Assign ``priest`` to every puja of ``booking``; tell priest(s) and customer.
+def _team_ids(booking, assignments) -> list[int]:
+    ids = []
+    for assignment in sorted(assignments, key=lambda a: a.pk):
+        if assignment.priest_id not in ids:
+            ids.append(assignment.priest_id)
+    if booking.assigned_priest_id in ids:
+        ids.remove(booking.assigned_priest_id)
+        ids.insert(0, booking.assigned_priest_id)
+    return ids
 
-    Raise CheckoutError unless the priest matches each puja (language, puja,
-    place, weekly slot, not on leave) and is free for its whole duration.
+
+def _names(users) -> str:
+    return ", ".join(str(user.get_full_name() or user.email) for user in users)
+
+
+def _cannot_take(priest, item):
+    return CheckoutError(
+        _(
+            "%(priest)s cannot take %(puja)s on %(date)s at %(slot)s "
+            "(language, puja, area, working hours or leave)."
+        )
+        % {
+            "priest": priest,
+            "puja": item.service_title,
+            "date": formats.day(item.date),
+            "slot": item.slot_label,
+        }
+    )
+
+
+def _plan(*, items, windows, preferred, current, matches, busy):
+    """Return {item id: [priest ids]}: each item gets ``priest_count`` distinct priests.
+
+    For each puja, priests already on it are kept first, then the others in
+    ``preferred`` order; a priest is placed only where they match and are
+    free (``busy``: their other bookings' times; and their other pujas of
+    this booking). Raise CheckoutError for a puja that cannot be staffed.
     """
-    if not is_priest(priest):
-        raise CheckoutError(_("%(name)s is not an active priest.") % {"name": priest})
+    plan = {}
+    taken = defaultdict(list)
+
+    def free(priest_id, window):
+        starts_at, ends_at = window
+        return not any(
+            other_start < ends_at and other_end > starts_at
+            for other_start, other_end in [*busy.get(priest_id, ()), *taken[priest_id]]
+        )
+
+    for item in items:
+        window = windows[item.pk]
+        on_item = current.get(item.pk, ())
+        order = [p for p in preferred if p in on_item] + [
+            p for p in preferred if p not in on_item
+        ]
+        chosen = []
+        for priest_id in order:
+            if len(chosen) == item.priest_count:
+                break
+            if priest_id in matches[item.pk] and free(priest_id, window):
+                chosen.append(priest_id)
+                taken[priest_id].append(window)
+        if len(chosen) < item.priest_count:
+            raise CheckoutError(
+                _(
+                    "%(puja)s on %(date)s at %(slot)s needs %(needed)d priests; "
+                    "only %(free)d matching priests are free then."
+                )
+                % {
+                    "puja": item.service_title,
+                    "date": formats.day(item.date),
+                    "slot": item.slot_label,
+                    "needed": item.priest_count,
+                    "free": len(chosen),
+                }
+            )
+        plan[item.pk] = chosen
+    return plan
+
+
+def assign_priests(*, booking: Booking, priests=(), actor, source="admin") -> Booking:
+    """Staff the booking: every puja gets as many distinct priests as it needs.
+
+    ``priests`` are the priests staff name, in order (the first leads). When
+    they are as many as the booking needs, they are the whole team. Otherwise
+    they join the team: the first takes the place of the lead when the team
+    is full (a change of priest), else they fill open places; places still
+    open are filled with the least busy matching free priests. Under the
+    booking's row lock and the row locks of every priest considered (in id
+    order), each priest is placed only on pujas they match and are free for;
+    PostgreSQL's exclusion constraint refuses an overlap even if this check
+    were bypassed. Tell the priests who join or leave and the customer after
+    the commit. Raise CheckoutError when a named priest does not match or is
+    busy, more priests are named than needed, or a puja cannot be staffed.
+    """
+    named = list(dict.fromkeys(priests))
+    for priest in named:
+        if not is_priest(priest):
+            raise CheckoutError(
+                _("%(name)s is not an active priest.") % {"name": priest}
+            )
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(of=("self",))
@@ -163,76 +265,122 @@ def assign_priest(*, booking: Booking, priest, actor, source="admin") -> Booking
                     "status": booking.get_status_display().lower(),
                 }
             )
-        if booking.assigned_priest_id == priest.pk:
-            raise CheckoutError(
-                _("%(priest)s is already assigned to %(book_id)s.")
-                % {"priest": priest, "book_id": booking.book_id}
-            )
-        # The priest's row lock: assignments of one priest happen one at a time.
-        Priest.objects.select_for_update().get(user=priest)
         items = list(_booking_items([booking.pk]))
+        needed = max((item.priest_count for item in items), default=0)
+        if len(named) > needed:
+            raise CheckoutError(
+                _("%(book_id)s needs %(needed)d priest(s); %(named)d were chosen.")
+                % {"book_id": booking.book_id, "needed": needed, "named": len(named)}
+            )
+        live = list(Assignment.objects.live().filter(booking=booking))
+        before = _team_ids(booking, live)
+        current = defaultdict(list)
+        for assignment in live:
+            current[assignment.item_id].append(assignment.priest_id)
+        full = booking.status == Booking.Status.ASSIGNED
+        named_ids = [priest.pk for priest in named]
+        replacing = len(named_ids) >= needed or (full and bool(before))
+        if len(named_ids) >= needed:
+            keep, dropped = [], [p for p in before if p not in named_ids]
+        elif replacing:
+            keep, dropped = before[1:], before[:1]
+        else:
+            keep, dropped = before, []
+        keep = [p for p in keep if p not in named_ids]
+        for item_id in current:
+            current[item_id] = [p for p in current[item_id] if p not in dropped]
         rosters = {}
+        matches = {}
         for item in items:
             roster = rosters.setdefault(item.date, Roster.load(date=item.date))
-            place = Place.for_address(item.package.service, booking.address)
-            if priest.pk not in roster.matching(
+            matches[item.pk] = roster.matching(
                 service=item.package.service,
                 language=item.package.language,
-                place=place,
+                place=Place.for_address(item.package.service, booking.address),
                 slot_id=item.slot_id,
-            ):
+            )
+        for priest in named:
+            for item in items:
+                if priest.pk not in matches[item.pk]:
+                    raise _cannot_take(priest, item)
+        windows = {item.pk: item_window(item) for item in items}
+        others = set().union(*matches.values()) - set(named_ids) - set(keep)
+        others -= set(dropped)
+        loads = _loads(others, items)
+        others = sorted(others, key=lambda pk: (loads.get(pk, 0), pk))
+        # A new lead goes first; priests filling open places come after the
+        # ones already there (the lead stays the lead).
+        preferred = (
+            [*named_ids, *keep, *others] if replacing else [*keep, *named_ids, *others]
+        )
+        if len(named_ids) >= needed:
+            preferred = named_ids
+        # The priests' row locks: assignments of one priest happen one at a time.
+        list(
+            Priest.objects.select_for_update()
+            .filter(user_id__in=preferred)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        busy = defaultdict(list)
+        for priest_id, book_id, starts_at, ends_at in (
+            Assignment.objects.live()
+            .filter(priest_id__in=preferred)
+            .exclude(booking=booking)
+            .filter(_overlaps(windows.values()))
+            .values_list("priest_id", "booking__book_id", "starts_at", "ends_at")
+        ):
+            busy[priest_id].append((starts_at, ends_at))
+            if priest_id in named_ids:
                 raise CheckoutError(
-                    _(
-                        "%(priest)s cannot take %(puja)s on %(date)s at %(slot)s "
-                        "(language, puja, area, working hours or leave)."
-                    )
+                    _("%(priest)s is already busy then with %(book_id)s.")
                     % {
-                        "priest": priest,
-                        "puja": item.service_title,
-                        "date": formats.day(item.date),
-                        "slot": item.slot_label,
+                        "priest": next(p for p in named if p.pk == priest_id),
+                        "book_id": book_id,
                     }
                 )
-        windows = [item_window(item) for item in items]
-        clash = (
-            Assignment.objects.live()
-            .filter(priest=priest)
-            .exclude(booking=booking)
-            .filter(_overlaps(windows))
-            .select_related("booking")
-            .first()
+        plan = _plan(
+            items=items,
+            windows=windows,
+            preferred=preferred,
+            current=current,
+            matches=matches,
+            busy=busy,
         )
-        if clash is not None:
+        placed = {p for chosen in plan.values() for p in chosen}
+        for priest in named:
+            if priest.pk not in placed:
+                raise _cannot_take(priest, items[0])
+        team = [p for p in preferred if p in placed]
+        if full and set(team) == set(before) and team[:1] == before[:1]:
             raise CheckoutError(
-                _("%(priest)s is already busy then with %(book_id)s.")
-                % {"priest": priest, "book_id": clash.booking.book_id}
+                _("%(priest)s is already assigned to %(book_id)s.")
+                % {
+                    "priest": _names(named) or booking.assigned_priest,
+                    "book_id": booking.book_id,
+                }
             )
-        previous = booking.assigned_priest
-        Assignment.objects.live().filter(booking=booking).update(
-            status=Assignment.Status.RELEASED, responded_at=timezone.now()
+        # The customer reads "has changed" if the booking ever had a priest.
+        changed = bool(before) or Assignment.objects.filter(booking=booking).exists()
+        _apply_plan(
+            booking=booking,
+            items=items,
+            windows=windows,
+            plan=plan,
+            live=live,
+            actor=actor,
+            source=source,
         )
-        try:
-            with transaction.atomic():
-                Assignment.objects.bulk_create(
-                    Assignment(
-                        booking=booking,
-                        item=item,
-                        priest=priest,
-                        starts_at=starts_at,
-                        ends_at=ends_at,
-                        assigned_by=actor,
-                    )
-                    for item, (starts_at, ends_at) in zip(items, windows, strict=True)
-                )
-        except IntegrityError:
-            raise CheckoutError(
-                _("%(priest)s was just booked for an overlapping puja.")
-                % {"priest": priest}
-            ) from None
-        booking.assigned_priest = priest
-        message = f"Priest {priest} ({priest.email}) assigned."
-        if previous is not None:
-            message = f"Priest changed from {previous} to {priest} ({priest.email})."
+        users = User.objects.in_bulk(team)
+        lead = users[team[0]]
+        booking.assigned_priest = lead
+        users.update(User.objects.in_bulk([p for p in before if p not in users]))
+        message = f"Priest(s) {_names(users[p] for p in team)} assigned."
+        if before:
+            message = (
+                f"Priest(s) changed from {_names(users[p] for p in before)} "
+                f"to {_names(users[p] for p in team)}."
+            )
         states.move(
             booking,
             Booking.Status.ASSIGNED,
@@ -241,42 +389,120 @@ def assign_priest(*, booking: Booking, priest, actor, source="admin") -> Booking
             update_fields=["assigned_priest"],
             message=message,
             payload={
-                "priest_id": priest.pk,
-                "previous_priest_id": previous.pk if previous else None,
+                "priest_id": lead.pk,
+                "priest_ids": team,
+                "previous_priest_ids": before,
             },
             actor=actor,
         )
-        booking_id, previous_id = booking.pk, previous.pk if previous else None
+        booking_id = booking.pk
+        added = [p for p in team if p not in before]
+        removed = [p for p in before if p not in team]
         transaction.on_commit(
-            lambda: notifications.priest_assigned(
-                booking_id=booking_id, previous_priest_id=previous_id
+            lambda: notifications.priests_assigned(
+                booking_id=booking_id,
+                added_priest_ids=added,
+                removed_priest_ids=removed,
+                changed=changed,
             )
         )
     return booking
 
 
-def auto_assign(*, booking_id) -> Booking | None:
-    """Assign the least busy matching free priest, if ``PRIESTS_AUTO_ASSIGN`` is on.
+def _loads(priest_ids, items):
+    """Return {priest id: live assignments in the week around ``items``' dates}."""
+    dates = sorted(item.date for item in items)
+    if not priest_ids or not dates:
+        return {}
+    return dict(
+        Assignment.objects.live()
+        .filter(
+            priest_id__in=priest_ids,
+            starts_at__date__gte=dates[0] - datetime.timedelta(days=7),
+            starts_at__date__lte=dates[-1] + datetime.timedelta(days=7),
+        )
+        .values("priest_id")
+        .annotate(n=Count("pk"))
+        .values_list("priest_id", "n")
+    )
 
-    Return the booking, or None when auto-assignment is off or nobody fits
-    (the booking then waits in Operations' "needs a priest" queue).
+
+def _apply_plan(*, booking, items, windows, plan, live, actor, source):
+    """Release the assignments the plan drops and offer the new ones."""
+    wanted = {(item_id, p) for item_id, chosen in plan.items() for p in chosen}
+    for assignment in live:
+        if (assignment.item_id, assignment.priest_id) in wanted:
+            continue
+        if assignment.status == Assignment.Status.DONE:
+            raise CheckoutError(
+                _("A priest already marked %(book_id)s done; it cannot be reassigned.")
+                % {"book_id": booking.book_id}
+            )
+        assignment_states.move(
+            assignment,
+            Assignment.Status.RELEASED,
+            source=source,
+            actor=actor,
+            message=f"Priest {assignment.priest_id} released: another priest takes "
+            "the place.",
+            payment_id=booking.payment_id,
+        )
+    have = {(a.item_id, a.priest_id) for a in live}
+    new = [
+        Assignment(
+            booking=booking,
+            item=item,
+            priest_id=priest_id,
+            starts_at=windows[item.pk][0],
+            ends_at=windows[item.pk][1],
+            assigned_by=actor,
+        )
+        for item in items
+        for priest_id in plan[item.pk]
+        if (item.pk, priest_id) not in have
+    ]
+    try:
+        with transaction.atomic():
+            for assignment in new:
+                assignment.save()
+    except IntegrityError:
+        raise CheckoutError(
+            _("A priest was just booked for an overlapping puja. Please try again.")
+        ) from None
+    for assignment in new:
+        assignment_states.record_offered(
+            assignment, source=source, actor=actor, payment_id=booking.payment_id
+        )
+
+
+def assign_priest(*, booking: Booking, priest, actor, source="admin") -> Booking:
+    """Put ``priest`` on the booking's team (see ``assign_priests``).
+
+    A booking whose team is complete gets ``priest`` as its new lead (the
+    old lead is released); one with open places gets ``priest`` in one of
+    them, and the other open places are filled automatically.
+    """
+    return assign_priests(booking=booking, priests=[priest], actor=actor, source=source)
+
+
+def auto_assign(*, booking_id) -> Booking | None:
+    """Staff the booking with the least busy matching free priests, if ``PRIESTS_AUTO_ASSIGN``.
+
+    Priests already on it stay. Return the booking, or None when
+    auto-assignment is off or the pujas cannot all be staffed (the booking
+    then waits in Operations' "needs a priest" queue).
     """
     if not settings.PRIESTS_AUTO_ASSIGN:
         return None
     booking = Booking.objects.get(pk=booking_id)
     if booking.status != Booking.Status.CONFIRMED:
         return None
-    for priest_id in suggest_priests(bookings=[booking])[booking.pk]:
-        try:
-            return assign_priest(
-                booking=booking,
-                priest=User.objects.get(pk=priest_id),
-                actor=None,
-                source="auto-assign",
-            )
-        except CheckoutError:
-            continue
-    return None
+    try:
+        return assign_priests(
+            booking=booking, priests=[], actor=None, source="auto-assign"
+        )
+    except CheckoutError:
+        return None
 
 
 def auto_assign_after_booking(*, booking_id) -> None:
@@ -291,92 +517,132 @@ def auto_assign_after_booking(*, booking_id) -> None:
         logger.exception("Automatic assignment failed for booking %s", booking_id)
 
 
-def _live_for_priest(booking, priest):
-    return Assignment.objects.live().filter(booking=booking, priest=priest)
-
-
-def _lock_assigned(booking, priest, verb):
+def _lock_own(booking, priest, verb):
+    """Lock an open booking the priest has a live (not yet done) assignment on."""
     booking = Booking.objects.select_for_update().get(pk=booking.pk)
-    if (
-        booking.status != Booking.Status.ASSIGNED
-        or booking.assigned_priest_id != priest.pk
-    ):
+    assignments = list(
+        Assignment.objects.filter(
+            booking=booking,
+            priest=priest,
+            status__in=[Assignment.Status.OFFERED, Assignment.Status.ACCEPTED],
+        )
+    )
+    if booking.status not in states.BOOKING_OPEN_STATES or not assignments:
         raise CheckoutError(
             _("Booking %(book_id)s is not assigned to you; it cannot be %(verb)s.")
             % {"book_id": booking.book_id, "verb": verb}
         )
-    return booking
+    return booking, assignments
 
 
 def accept_assignment(*, booking: Booking, priest) -> Booking:
     """The priest confirms they will perform the booking's pujas."""
     with transaction.atomic():
-        booking = _lock_assigned(booking, priest, _("accepted"))
-        changed = (
-            _live_for_priest(booking, priest)
-            .filter(status=Assignment.Status.OFFERED)
-            .update(status=Assignment.Status.ACCEPTED, responded_at=timezone.now())
-        )
-        if changed:
+        booking, assignments = _lock_own(booking, priest, _("accepted"))
+        for assignment in assignments:
+            if assignment.status == Assignment.Status.OFFERED:
+                assignment_states.move(
+                    assignment,
+                    Assignment.Status.ACCEPTED,
+                    source="priest-portal",
+                    actor=priest,
+                    message=f"{priest} accepted {booking.book_id}.",
+                    payment_id=booking.payment_id,
+                )
+    return booking
+
+
+def decline_assignment(*, booking: Booking, priest, reason: str) -> Booking:
+    """Give the priest's place back to Operations' "needs a priest" queue, with the reason.
+
+    Co-priests keep their places; the booking (without a lead until it is
+    fully staffed again) waits for the open one.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise CheckoutError(_("Please say why you cannot take this puja."))
+    with transaction.atomic():
+        booking, assignments = _lock_own(booking, priest, _("declined"))
+        for assignment in assignments:
+            assignment.reason = reason[:255]
+            assignment_states.move(
+                assignment,
+                Assignment.Status.DECLINED,
+                source="priest-portal",
+                actor=priest,
+                message=f"{priest} declined: {reason}",
+                payload={"reason": reason},
+                update_fields=["reason"],
+                payment_id=booking.payment_id,
+            )
+        # The booking waits in the queue for the open place; co-priests keep theirs.
+        booking.assigned_priest = None
+        payload = {"priest_id": priest.pk, "reason": reason}
+        if booking.status == Booking.Status.ASSIGNED:
+            states.move(
+                booking,
+                Booking.Status.CONFIRMED,
+                source="priest-portal",
+                action="booking.priest_declined",
+                update_fields=["assigned_priest"],
+                message=f"{priest} declined: {reason}",
+                payload=payload,
+                actor=priest,
+            )
+        else:
+            booking.save(update_fields=["assigned_priest", "updated_at"])
             record_audit(
                 source="priest-portal",
-                action="booking.priest_accepted",
+                action="booking.priest_declined",
                 payment=booking.payment,
                 booking=booking,
-                message=f"{priest} accepted.",
+                from_state=booking.status,
+                to_state=booking.status,
+                message=f"{priest} declined: {reason}",
+                payload=payload,
                 actor=priest,
             )
     return booking
 
 
-def decline_assignment(*, booking: Booking, priest, reason: str) -> Booking:
-    """Give the booking back to Operations' "needs a priest" queue, with the reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise CheckoutError(_("Please say why you cannot take this puja."))
-    with transaction.atomic():
-        booking = _lock_assigned(booking, priest, _("declined"))
-        _live_for_priest(booking, priest).update(
-            status=Assignment.Status.DECLINED,
-            reason=reason[:255],
-            responded_at=timezone.now(),
-        )
-        booking.assigned_priest = None
-        states.move(
-            booking,
-            Booking.Status.CONFIRMED,
-            source="priest-portal",
-            action="booking.priest_declined",
-            update_fields=["assigned_priest"],
-            message=f"{priest} declined: {reason}",
-            payload={"priest_id": priest.pk, "reason": reason},
-            actor=priest,
-        )
-    return booking
-
-
 def complete_assignment(*, booking: Booking, priest, note: str = "") -> Booking:
-    """Mark the booking completed by its priest, once its first puja has begun."""
+    """Mark the priest's part done, once the first puja has begun.
+
+    The booking is completed when its whole team has marked it done.
+    """
     note = (note or "").strip()
     with transaction.atomic():
-        booking = _lock_assigned(booking, priest, _("marked done"))
-        assignments = list(_live_for_priest(booking, priest))
-        if not assignments or min(a.starts_at for a in assignments) > timezone.now():
+        booking, assignments = _lock_own(booking, priest, _("marked done"))
+        if min(a.starts_at for a in assignments) > timezone.now():
             raise CheckoutError(
                 _("%(book_id)s can be marked done once the puja has started.")
                 % {"book_id": booking.book_id}
             )
-        _live_for_priest(booking, priest).update(
-            status=Assignment.Status.DONE, note=note, responded_at=timezone.now()
+        for assignment in assignments:
+            assignment.note = note
+            assignment_states.move(
+                assignment,
+                Assignment.Status.DONE,
+                source="priest-portal",
+                actor=priest,
+                message=f"Done ({priest}). {note}".strip(),
+                update_fields=["note"],
+                payment_id=booking.payment_id,
+            )
+        waiting = (
+            Assignment.objects.filter(booking=booking)
+            .filter(status__in=[Assignment.Status.OFFERED, Assignment.Status.ACCEPTED])
+            .exists()
         )
-        states.move(
-            booking,
-            Booking.Status.COMPLETED,
-            source="priest-portal",
-            update_fields=[],
-            message=f"Done ({priest}). {note}".strip(),
-            actor=priest,
-        )
+        if booking.status == Booking.Status.ASSIGNED and not waiting:
+            states.move(
+                booking,
+                Booking.Status.COMPLETED,
+                source="priest-portal",
+                update_fields=[],
+                message=f"Done ({priest}). {note}".strip(),
+                actor=priest,
+            )
     return booking
 
 
@@ -386,17 +652,20 @@ def release_for_cancellation(*, booking: Booking) -> list:
     Called by ``checkout.operations.cancel_booking`` inside its transaction.
     Return the priests' user ids.
     """
-    priest_ids = set(
-        Assignment.objects.live()
-        .filter(booking=booking)
-        .values_list("priest_id", flat=True)
-    )
+    live = list(Assignment.objects.live().filter(booking=booking))
+    priest_ids = {assignment.priest_id for assignment in live}
     if booking.assigned_priest_id:
         priest_ids.add(booking.assigned_priest_id)
     priest_ids = sorted(priest_ids)
-    Assignment.objects.live().filter(booking=booking).exclude(
-        status=Assignment.Status.DONE
-    ).update(status=Assignment.Status.RELEASED, responded_at=timezone.now())
+    for assignment in live:
+        if assignment.status != Assignment.Status.DONE:
+            assignment_states.move(
+                assignment,
+                Assignment.Status.RELEASED,
+                source="cancellation",
+                message=f"{booking.book_id} cancelled.",
+                payment_id=booking.payment_id,
+            )
     booking_id = booking.pk
     if priest_ids:
         transaction.on_commit(
@@ -408,31 +677,41 @@ def release_for_cancellation(*, booking: Booking) -> list:
 
 
 def follow_reschedule(*, booking: Booking, item: BookingItem, actor) -> None:
-    """Move the priest's time with a rescheduled puja, or free the priest.
+    """Move the priests' time with a rescheduled puja, or free them.
 
     Called inside the reschedule's transaction, after ``item`` got its new
-    date and slot. The priest keeps the puja when they still match and are
-    free then; otherwise the booking goes back to Operations' queue. The
-    priest is told after the commit either way.
+    date and slot. A priest keeps the puja when they still match and are free
+    then; otherwise their place goes back to Operations' queue (and, with
+    ``PRIESTS_AUTO_ASSIGN``, is filled again after the commit). The priests
+    are told after the commit either way, and the customer when a priest of
+    theirs cannot come at the new time.
     """
     item = BookingItem.objects.select_related("package__service", "slot").get(
         pk=item.pk
     )
     starts_at, ends_at = item_window(item)
-    for assignment in list(
+    assignments = list(
         Assignment.objects.live()
         .filter(item=item)
         .exclude(status=Assignment.Status.DONE)
-    ):
-        Priest.objects.select_for_update().get(user_id=assignment.priest_id)
-        roster = Roster.load(date=item.date)
-        place = Place.for_address(item.package.service, booking.address)
-        kept = assignment.priest_id in roster.matching(
-            service=item.package.service,
-            language=item.package.language,
-            place=place,
-            slot_id=item.slot_id,
-        ) and not (
+        .order_by("pk")
+    )
+    list(
+        Priest.objects.select_for_update()
+        .filter(user_id__in=[a.priest_id for a in assignments])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    roster = Roster.load(date=item.date)
+    matching = roster.matching(
+        service=item.package.service,
+        language=item.package.language,
+        place=Place.for_address(item.package.service, booking.address),
+        slot_id=item.slot_id,
+    )
+    released = []
+    for assignment in assignments:
+        kept = assignment.priest_id in matching and not (
             Assignment.objects.live()
             .filter(
                 priest_id=assignment.priest_id,
@@ -450,27 +729,18 @@ def follow_reschedule(*, booking: Booking, item: BookingItem, actor) -> None:
             except IntegrityError:
                 kept = False
         if not kept:
-            assignment.status = Assignment.Status.RELEASED
-            assignment.responded_at = timezone.now()
-            assignment.save(update_fields=["status", "responded_at"])
-            if (
-                booking.status == Booking.Status.ASSIGNED
-                and booking.assigned_priest_id == assignment.priest_id
-            ):
-                booking.assigned_priest = None
-                states.move(
-                    booking,
-                    Booking.Status.CONFIRMED,
-                    source="reschedule",
-                    action="booking.priest_released",
-                    update_fields=["assigned_priest"],
-                    message=(
-                        f"{assignment.priest} cannot take {item.service_title} at "
-                        "its new time; back in the queue."
-                    ),
-                    payload={"priest_id": assignment.priest_id},
-                    actor=actor,
-                )
+            assignment_states.move(
+                assignment,
+                Assignment.Status.RELEASED,
+                source="reschedule",
+                actor=actor,
+                message=(
+                    f"Priest {assignment.priest_id} cannot take {item.service_title} "
+                    "at its new time."
+                ),
+                payment_id=booking.payment_id,
+            )
+            released.append(assignment.priest_id)
         booking_id, priest_id, keep = booking.pk, assignment.priest_id, kept
         transaction.on_commit(
             lambda b=booking_id, p=priest_id, k=keep: (
@@ -479,6 +749,81 @@ def follow_reschedule(*, booking: Booking, item: BookingItem, actor) -> None:
                 )
             )
         )
+    if not released:
+        return
+    booking.assigned_priest = None
+    if booking.status == Booking.Status.ASSIGNED:
+        states.move(
+            booking,
+            Booking.Status.CONFIRMED,
+            source="reschedule",
+            action="booking.priest_released",
+            update_fields=["assigned_priest"],
+            message=(
+                f"{len(released)} priest(s) cannot take {item.service_title} at its "
+                "new time; back in the queue."
+            ),
+            payload={"priest_ids": released},
+            actor=actor,
+        )
+    else:
+        booking.save(update_fields=["assigned_priest", "updated_at"])
+    booking_id = booking.pk
+    transaction.on_commit(
+        lambda: notifications.priests_released_for_customer(
+            booking_id=booking_id, priest_ids=released
+        )
+    )
+    transaction.on_commit(lambda: auto_assign_after_booking(booking_id=booking_id))
+
+
+def set_video_link(*, item: BookingItem, url: str, actor) -> VideoLink:
+    """Set the video-call link of an online puja; email the customer after the commit.
+
+    ``actor`` is staff or a priest with a live assignment on the puja (the
+    caller checks who may); the link must be an https URL.
+    """
+    url = (url or "").strip()
+    try:
+        VideoLink._meta.get_field("url").run_validators(url)
+        if not url:
+            raise ValidationError("")
+    except ValidationError:
+        raise CheckoutError(
+            _("Please enter a full https:// link for the video call.")
+        ) from None
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=item.booking_id)
+        item = BookingItem.objects.select_related("package__service").get(pk=item.pk)
+        if item.package.service.kind != Service.Kind.ONLINE:
+            raise CheckoutError(_("Only online pujas have a video-call link."))
+        if booking.status not in states.BOOKING_OPEN_STATES:
+            raise CheckoutError(
+                _("Booking %(book_id)s is %(status)s; its link cannot change.")
+                % {
+                    "book_id": booking.book_id,
+                    "status": booking.get_status_display().lower(),
+                }
+            )
+        link = VideoLink.objects.filter(item=item).first()
+        if link is not None and link.url == url:
+            return link
+        previous = link.url if link is not None else ""
+        link, _created = VideoLink.objects.update_or_create(
+            item=item, defaults={"url": url, "set_by": actor}
+        )
+        record_audit(
+            source="priest-portal" if is_priest(actor) else "admin",
+            action="booking.video_link_set",
+            payment_id=booking.payment_id,
+            booking=booking,
+            message=f"Video link for {item.service_title}: {url}",
+            payload={"item_id": item.pk, "url": url, "previous": previous},
+            actor=actor,
+        )
+        item_id = item.pk
+        transaction.on_commit(lambda: notifications.video_link_set(item_id=item_id))
+    return link
 
 
 def add_leave_day(*, priest, date: datetime.date, reason: str = "") -> LeaveDay:

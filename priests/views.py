@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from checkout.errors import CheckoutError
 from checkout.models import Booking
-from priests import services
-from priests.forms import DeclineForm, DoneForm, LeaveForm
+from priests import selectors, services
+from priests.forms import DeclineForm, DoneForm, LeaveForm, VideoLinkForm
 from priests.models import Assignment, LeaveDay
 from storefront.models import Service
 
@@ -52,6 +52,18 @@ def _cards(priest):
     by_booking = defaultdict(list)
     for assignment in assignments:
         by_booking[assignment.booking_id].append(assignment)
+    co_priests = defaultdict(dict)
+    for assignment in (
+        Assignment.objects.live()
+        .filter(booking_id__in=list(by_booking))
+        .exclude(priest=priest)
+        .select_related("priest")
+        .order_by("pk")
+    ):
+        co_priests[assignment.booking_id].setdefault(
+            assignment.priest_id, assignment.priest
+        )
+    links = selectors.video_links([a.item for a in assignments])
     cards = []
     now = timezone.now()
     for items in by_booking.values():
@@ -72,6 +84,12 @@ def _cards(priest):
                 "maps_url": "https://www.google.com/maps/search/?api=1&query="
                 + quote_plus(", ".join(address.get("lines", []))),
                 "online": kind == Service.Kind.ONLINE,
+                "co_priests": list(co_priests[booking.pk].values()),
+                "links": [
+                    {"item": a.item, "link": links.get(a.item_id)}
+                    for a in items
+                    if a.item.package.service.kind == Service.Kind.ONLINE
+                ],
                 "temple": kind == Service.Kind.TEMPLE,
             }
         )
@@ -95,7 +113,17 @@ def portal(request) -> HttpResponse:
 
 
 def _own_booking(request, book_id):
-    return get_object_or_404(Booking, book_id=book_id, assigned_priest=request.user)
+    """Return a booking the priest has a place on (lead or co-priest), else 404."""
+    return get_object_or_404(
+        Booking.objects.filter(
+            assignments__priest=request.user,
+            assignments__status__in=[
+                Assignment.Status.OFFERED,
+                Assignment.Status.ACCEPTED,
+            ],
+        ).distinct(),
+        book_id=book_id,
+    )
 
 
 def _act(request, action, success):
@@ -152,6 +180,32 @@ def done(request, book_id) -> HttpResponse:
             booking=booking, priest=request.user, note=form.cleaned_data["note"]
         ),
         _("Marked %(book_id)s done. Thank you.") % {"book_id": book_id},
+    )
+
+
+@priest_required
+@require_POST
+def video_link(request, book_id, item_id) -> HttpResponse:
+    """Set the video-call link of one of the priest's online pujas."""
+    booking = _own_booking(request, book_id)
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("item"),
+        booking=booking,
+        item_id=item_id,
+        priest=request.user,
+        status__in=[Assignment.Status.OFFERED, Assignment.Status.ACCEPTED],
+    )
+    form = VideoLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["url"][0])
+        return redirect("priests:portal")
+    return _act(
+        request,
+        lambda: services.set_video_link(
+            item=assignment.item, url=form.cleaned_data["url"], actor=request.user
+        ),
+        _("Video link saved for %(book_id)s; the devotee has been emailed.")
+        % {"book_id": book_id},
     )
 
 

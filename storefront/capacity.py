@@ -374,3 +374,40 @@ def _demands(*, dates, slot_ids) -> dict:
             )
         )
     return demands
+def lines_without_priests(*, lines, address: dict | None, exclude_payment_id=None):
+    """Return {cart line id: message} for the lines no priest can take at ``address``.
+
+    The checkout page asks this whenever the customer picks an address, with
+    the same rule Pay applies under the slot locks (``check_slot_has_room``
+    per line, earlier lines of the slot counted as taken), so a line that
+    Pay would refuse is flagged before the customer presses Pay.
+    """
+    if address is None:
+        return {}
+    earlier = defaultdict(list)
+    problems = {}
+    for line in lines:
+        key = (line.date, line.slot_id)
+        needed = line.package.priest_count
+        try:
+            check_slot_has_room(
+                date=line.date,
+                slot=line.slot,
+                priests=needed,
+                exclude_payment_id=exclude_payment_id,
+                package=line.package,
+                address=address,
+                in_cart_lines=earlier[key],
+            )
+        except SlotUnavailableError:
+            problems[line.pk] = _(
+                "No priest for this puja is free in %(city)s on %(date)s at "
+                "%(slot)s. Choose another address, or change the date or time "
+                "in your cart."
+            ) % {
+                "city": address.get("city") or address.get("pincode", ""),
+                "date": formats.day(line.date),
+                "slot": line.slot.display,
+            }
+        earlier[key].append((line.package, needed))
+    return problems

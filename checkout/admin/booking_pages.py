@@ -97,7 +97,10 @@ class BookingPagesMixin:
             for booking in bookings:
                 try:
                     operations.assign_priest(
-                        booking=booking, priest=priest, actor=request.user
+                        booking=booking,
+                        priest=priest,
+                        co_priests=list(form.cleaned_data["co_priests"]),
+                        actor=request.user,
                     )
                     done += 1
                 except CheckoutError as exc:

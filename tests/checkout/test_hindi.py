@@ -91,7 +91,7 @@ def test_priest_email_follows_the_priests_language(phonepe, hindi_shop):
     mail.outbox.clear()
     booking.assigned_priest = priest
     booking.save()
-    notifications.priest_assigned(booking_id=booking.pk)
+    notifications.priests_assigned(booking_id=booking.pk, added_priest_ids=[priest.pk])
     subjects = {m.to[0]: m.subject for m in mail.outbox}
     assert subjects[booking.user.email].startswith(
         f"Your priest for {booking.book_id}: Ramesh Sharma"

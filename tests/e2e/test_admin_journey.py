@@ -123,7 +123,7 @@ def test_operations_assigns_a_priest_and_cancels_with_a_refund(
         page.locator("h2, h1").filter(has_text=booking.book_id).first
     ).to_be_visible()
     page.locator("#tool-assign").click()
-    page.get_by_label("Priest").select_option(
+    page.get_by_label("Priest:", exact=True).select_option(
         label="Ramesh Sharma (pandit.sharma@okpuja.in)"
     )
     page.locator("#assign-submit").click()
