@@ -96,9 +96,7 @@ class _Document(FPDF):
         phone = booking.contact_phone or customer.phone
         if phone:
             lines.append(format_mobile(phone))
-        lines += [
-            line for line in booking.address_lines[1:] if line not in lines
-        ]
+        lines += [line for line in booking.address_lines[1:] if line not in lines]
         for line in lines:
             self.line_text(line)
         self.ln(3)

@@ -374,6 +374,8 @@ def _demands(*, dates, slot_ids) -> dict:
             )
         )
     return demands
+
+
 def lines_without_priests(*, lines, address: dict | None, exclude_payment_id=None):
     """Return {cart line id: message} for the lines no priest can take at ``address``.
 
