@@ -75,9 +75,11 @@ def suggest_priests(*, bookings, rosters=None) -> dict:
     Priests already on a booking are left out of its suggestions (they have
     their place); for a booking needing N priests, the first N fill it.
 
+    Priests who declined a booking come last in its suggestions.
+
     A fixed number of queries for any number of bookings: one roster read per
     date (``rosters`` may pass them in), the items, the live assignments of
-    those dates and the priests' loads.
+    those dates, the priests' loads and the bookings' declines.
     """
     bookings = list(bookings)
     items_by_booking = defaultdict(list)
@@ -114,6 +116,13 @@ def suggest_priests(*, bookings, rosters=None) -> dict:
             .annotate(n=Count("pk"))
             .values_list("priest_id", "n")
         )
+    # A priest who declined a booking is suggested for it again only after
+    # everyone else (they may be the only match; staff can still choose them).
+    declined = set(
+        Assignment.objects.filter(
+            booking_id__in=[b.pk for b in bookings], status=Assignment.Status.DECLINED
+        ).values_list("booking_id", "priest_id")
+    )
     result = {}
     for booking in bookings:
         items = items_by_booking.get(booking.pk, [])
@@ -141,7 +150,7 @@ def suggest_priests(*, bookings, rosters=None) -> dict:
             )
             if not clash:
                 free.append(priest_id)
-        free.sort(key=lambda pk: (load.get(pk, 0), pk))
+        free.sort(key=lambda pk: ((booking.pk, pk) in declined, load.get(pk, 0), pk))
         result[booking.pk] = free
     return result
 
@@ -307,7 +316,13 @@ def assign_priests(*, booking: Booking, priests=(), actor, source="admin") -> Bo
         others = set().union(*matches.values()) - set(named_ids) - set(keep)
         others -= set(dropped)
         loads = _loads(others, items)
-        others = sorted(others, key=lambda pk: (loads.get(pk, 0), pk))
+        declined = set(
+            Assignment.objects.filter(
+                booking=booking, status=Assignment.Status.DECLINED
+            ).values_list("priest_id", flat=True)
+        )
+        # Least busy first; a priest who declined this booking only as a last resort.
+        others = sorted(others, key=lambda pk: (pk in declined, loads.get(pk, 0), pk))
         # A new lead goes first; priests filling open places come after the
         # ones already there (the lead stays the lead).
         preferred = (

@@ -134,6 +134,25 @@ def test_co_priest_declines_lead_keeps_place_and_the_board_fills_it(
     assert lead.email not in told  # nothing changed for the lead
 
 
+def test_a_priest_who_declined_comes_last_in_suggestions_and_auto_assign(
+    world, ops, settings
+):
+    # "Aarav" sorts first by load and id; once he declines he is the last resort.
+    declining = world.priest(first_name="Aarav")
+    other = world.priest(first_name="Bhola")
+    booking = make_booking(package=world.hindi, slot=world.morning, date=world.date)
+    services.assign_priests(booking=booking, priests=[declining], actor=ops)
+    services.decline_assignment(booking=booking, priest=declining, reason="Away")
+    booking.refresh_from_db()
+    assert services.suggest_priests(bookings=[booking])[booking.pk] == [
+        other.pk,
+        declining.pk,
+    ]
+    settings.PRIESTS_AUTO_ASSIGN = True
+    services.auto_assign(booking_id=booking.pk)
+    assert live_priests(booking) == {other.pk}
+
+
 def test_board_assigns_the_suggested_team_in_one_click(client, world, ops):
     first, second = world.priest(first_name="Ravi"), world.priest(first_name="Shyam")
     booking = make_booking(package=world.pair, slot=world.morning, date=world.date)
