@@ -22,6 +22,7 @@ from api.schemas import (
 from api.throttles import RateLimit
 from api.tokens import issue_token, revoke_token
 from checkout.models import Booking, BookingItem
+from priests.selectors import booking_team
 from storefront import services as storefront_services
 from storefront.forms import AddressForm
 from storefront.models import Address
@@ -170,11 +171,12 @@ def list_bookings(request):
 )
 def booking_detail(request, book_id: str = Path(..., max_length=11)):
     booking = get_object_or_404(_my_bookings(request), book_id=book_id)
-    priest = booking.assigned_priest
+    team = [p.get_full_name() or p.username for p in booking_team(booking)]
     return BookingDetailOut(
         **_booking_fields(booking),
         address=list((booking.address or {}).get("lines", [])),
-        priest=(priest.get_full_name() or priest.username) if priest else None,
+        priest=team[0] if team else None,
+        priests=team,
         refunds=[
             RefundOut(
                 state=r.state, amount_paise=r.amount_paise, created_at=r.created_at

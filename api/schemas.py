@@ -204,7 +204,11 @@ class BookingOut(Schema):
 
 class BookingDetailOut(BookingOut):
     address: list[str]
-    priest: str | None
+    priest: str | None = Field(description="The lead pandit, once assigned.")
+    priests: list[str] = Field(
+        description="Every pandit on the booking, lead first (packages needing "
+        "several priests)."
+    )
     refunds: list[RefundOut]
 
 

@@ -33,8 +33,11 @@ def booking_place(booking: Booking) -> str:
     return ", ".join(lines)
 
 
-def booking_ics(booking: Booking) -> bytes:
-    """Return the booking's pujas as an RFC 5545 calendar."""
+def booking_ics(booking: Booking, *, pandits=()) -> bytes:
+    """Return the booking's pujas as an RFC 5545 calendar.
+
+    ``pandits``: the priests (users) on the booking, lead first.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//OkPuja//Bookings//EN")
     calendar.add("version", "2.0")
@@ -59,10 +62,9 @@ def booking_ics(booking: Booking) -> bytes:
             _("OkPuja booking %(book_id)s: %(url)s")
             % {"book_id": booking.book_id, "url": url},
         ]
-        if booking.assigned_priest_id:
-            description.insert(
-                1, _("Pandit: %(name)s") % {"name": booking.assigned_priest}
-            )
+        if pandits:
+            names = ", ".join(p.get_full_name() or p.username for p in pandits)
+            description.insert(1, _("Pandit: %(name)s") % {"name": names})
         event.add("description", "\n".join(description))
         event.add("url", url)
         calendar.add_component(event)

@@ -40,6 +40,7 @@ from checkout import (
 )
 from checkout.csp import allow_payment_redirect
 from checkout.models import Booking, BookingItem, CreditNote, Payment
+from priests import selectors as priest_selectors
 from security.ratelimits import hit, rate_limit, too_many_requests
 from storefront import capacity, formats
 from storefront import services as storefront_services
@@ -445,7 +446,8 @@ def booking_calendar(request, book_id):
     """The booking's pujas as an .ics file for the customer's calendar."""
     booking = _own_booking(request, book_id)
     response = HttpResponse(
-        calendar.booking_ics(booking), content_type="text/calendar; charset=utf-8"
+        calendar.booking_ics(booking, pandits=priest_selectors.booking_team(booking)),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = (
         f'attachment; filename="okpuja-{booking.book_id}.ics"'

@@ -2,11 +2,13 @@
 
 import datetime
 
+import icalendar
 import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from api.tokens import issue_token
 from checkout import operations
 from checkout.errors import CheckoutError
 from checkout.models import Booking
@@ -230,6 +232,23 @@ def test_booking_page_names_every_pandit(client, world, ops):
         reverse("checkout:booking-detail", args=[booking.book_id])
     ).content.decode()
     assert lead.get_full_name() in page and co.get_full_name() in page
+
+
+def test_calendar_file_and_api_name_every_pandit_lead_first(client, world, ops):
+    lead, co = world.priest(first_name="Lead"), world.priest(first_name="Co")
+    booking = make_booking(package=world.pair, slot=world.morning, date=world.date)
+    services.assign_priests(booking=booking, priests=[lead, co], actor=ops)
+    client.force_login(booking.user)
+    ics = client.get(reverse("checkout:booking-calendar", args=[booking.book_id]))
+    event = next(iter(icalendar.Calendar.from_ical(ics.content).walk("VEVENT")))
+    names = f"{lead.get_full_name()}, {co.get_full_name()}"
+    assert f"Pandit: {names}" in str(event["DESCRIPTION"])
+    token = issue_token(user=booking.user).raw
+    detail = client.get(
+        f"/api/bookings/{booking.book_id}/", HTTP_AUTHORIZATION=f"Bearer {token}"
+    ).json()
+    assert detail["priest"] == lead.get_full_name()
+    assert detail["priests"] == [lead.get_full_name(), co.get_full_name()]
 
 
 def test_staff_cancel_of_a_team_booking_tells_every_priest(
