@@ -17,6 +17,7 @@ file. Results are appended to bench/results.md with the date and commit.
 
     make bench
     .venv/bin/python bench/run.py --seconds 3 --rounds 3 --concurrency 8
+    .venv/bin/python bench/run.py --webhooks-only
 """
 
 import argparse
@@ -384,6 +385,11 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--webhooks", type=int, default=100)
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument(
+        "--webhooks-only",
+        action="store_true",
+        help="skip the pages (and the bare project): measure only the webhooks",
+    )
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="okpuja-bench-")
@@ -423,17 +429,21 @@ def main():
             )
         data = prepare_data(sandbox, webhook_payments=args.webhooks * 2)
         servers.append(gunicorn("config.wsgi", port, env, args.workers))
-        servers.append(
-            gunicorn(
-                "bench.bare.wsgi",
-                bare_port,
-                {**env, "DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
-                args.workers,
+        if not args.webhooks_only:
+            servers.append(
+                gunicorn(
+                    "bench.bare.wsgi",
+                    bare_port,
+                    {**env, "DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
+                    args.workers,
+                )
             )
-        )
         wait_until_up(port, "/livez")
-        wait_until_up(bare_port, f"/bare/{data['service_slug']}/")
-        rows = run_pages(args, port, bare_port, data)
+        if args.webhooks_only:
+            rows = None
+        else:
+            wait_until_up(bare_port, f"/bare/{data['service_slug']}/")
+            rows = run_pages(args, port, bare_port, data)
         webhook_rows = run_webhooks(args, port, sandbox, data)
     finally:
         for server in servers:
@@ -553,31 +563,38 @@ def run_webhooks(args, port, sandbox, data):
 
 def report(args, engine, pages, webhooks):
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    machine = pages["machine"]
     lines = [
         f"\n## {stamp}, commit {git_commit()}, {engine}\n",
         f"{platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; gunicorn.conf.py with {args.workers} workers; "
-        f"{args.rounds} rounds x {args.seconds:g} s per page, {args.concurrency} "
-        f"keep-alive connections. Contention while measuring pages: steal "
-        f"{machine['steal_pct']:.1f}%, other processes {machine['others_cores']:.2f} "
-        f"of {os.cpu_count()} cores, load average {machine['loadavg']:.1f}.\n",
-        "| page | req/s | x bare (min-max over rounds) | p50 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"{platform.python_version()}; gunicorn.conf.py with {args.workers} workers"
+        + ("; webhooks only (no pages).\n" if pages is None else ";"),
     ]
-    for row in pages["pages"]:
-        low, high = row["ratio_range"]
-        lines.append(
-            f"| {row['name']} | {row['rps']:.0f} | {row['ratio']:.2f} "
-            f"({low:.2f}-{high:.2f}) | {row['p50']:.1f} | {row['p99']:.1f} "
-            f"| {row['errors']} |"
+    if pages is not None:
+        machine = pages["machine"]
+        lines[-1] += (
+            f" {args.rounds} rounds x {args.seconds:g} s per page, {args.concurrency} "
+            f"keep-alive connections. Contention while measuring pages: steal "
+            f"{machine['steal_pct']:.1f}%, other processes "
+            f"{machine['others_cores']:.2f} of {os.cpu_count()} cores, load average "
+            f"{machine['loadavg']:.1f}.\n"
         )
+        lines += [
+            "| page | req/s | x bare (min-max over rounds) | p50 ms | p99 ms | errors |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for row in pages["pages"]:
+            low, high = row["ratio_range"]
+            lines.append(
+                f"| {row['name']} | {row['rps']:.0f} | {row['ratio']:.2f} "
+                f"({low:.2f}-{high:.2f}) | {row['p50']:.1f} | {row['p99']:.1f} "
+                f"| {row['errors']} |"
+            )
     wm = webhooks["machine"]
     lines += [
         "",
         f"Webhooks that book ({webhooks['booked']} bookings for {webhooks['paid']} "
         f"paid payments; contention: steal {wm['steal_pct']:.1f}%, other processes "
-        f"{wm['others_cores']:.2f} cores):\n",
+        f"{wm['others_cores']:.2f} cores, load average {wm['loadavg']:.1f}):\n",
         "| webhooks | server p50 ms (excl. gateway) | server p99 ms (excl. gateway) "
         "| server p99 ms (incl. gateway) | client p50 ms | client p99 ms | errors |",
         "|---|---:|---:|---:|---:|---:|---:|",
