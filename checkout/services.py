@@ -16,12 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checkout import phonepe, promos, snapshots, states, tasks
+from checkout import audit, phonepe, promos, snapshots, states, tasks
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import (
@@ -549,7 +550,18 @@ def next_check_at(payment, now):
 def apply_order_status(
     *, payment: Payment, status, source: str, actor=None
 ) -> SyncResult:
-    """Move the payment from PhonePe's order status, under a row lock."""
+    """Move the payment from PhonePe's order status, under a row lock.
+
+    A paid pending payment whose holds are live is booked by
+    ``_book_paid_payment`` without taking the lock first; everything else
+    (and that, when it finds otherwise) is settled here under the lock.
+    """
+    if status.is_completed and payment.status == Payment.Status.PENDING:
+        booked = _book_paid_payment(
+            payment=payment, status=status, source=source, actor=actor
+        )
+        if booked is not None:
+            return booked
     booking_id = refund_id = None
     with transaction.atomic():
         payment = Payment.objects.lock(payment.pk)
@@ -709,6 +721,88 @@ def _settle_success(*, payment, status, source, actor):
     return None, refund.pk
 
 
+class _SettleUnderLock(Exception):
+    """The paid payment is not the plain case: settle it under the payment lock."""
+
+
+def _book_paid_payment(*, payment, status, source, actor) -> SyncResult | None:
+    """Book a paid payment that is still pending with live holds, in one transaction.
+
+    This is the common case (the webhook, poll or reconciler that sees the
+    COMPLETED first), done with one conditional UPDATE per record instead of
+    locking and re-reading each: every UPDATE takes its row lock and re-checks
+    the state it moves from. The payment moves only while still pending (a
+    concurrent settle waits for this one, then finds nothing to move), the
+    holds only if all of them are still held and unexpired, the cart only
+    while frozen. When PhonePe's amount differs or any of that is not so, the
+    transaction rolls back and None is returned: ``apply_order_status`` then
+    decides under the lock (book after re-checking capacity, refund, or
+    nothing). A book id that collides with an existing one rolls back too.
+    """
+    if status.amount_paise != payment.amount_paise:
+        return None
+    # One hold per date and slot of the snapshot (``start_payment``).
+    holds = len(snapshots.priests_by_slot(payment.snapshot["lines"]))
+    now = timezone.now()
+    paid = {
+        "resolution": Payment.Resolution.BOOKED,
+        "gateway_state": status.state,
+        "gateway_error_code": "",
+        "failure_reason": "",
+        "next_check_at": None,
+        "last_checked_at": now,
+        "updated_at": now,
+    }
+    try:
+        with transaction.atomic(), audit.batched():
+            if not states.move_rows(
+                Payment.objects.filter(pk=payment.pk),
+                from_state=Payment.Status.PENDING,
+                to=Payment.Status.SUCCESS,
+                source=source,
+                actor=actor,
+                action="payment.succeeded",
+                message=f"PhonePe COMPLETED, amount {status.amount_paise} paise.",
+                payload=status.raw,
+                values={**paid, "check_count": F("check_count") + 1},
+                payment=payment,
+            ):
+                raise _SettleUnderLock
+            booking = _new_booking(payment=payment, book_id=new_book_id())
+            if (
+                states.move_rows(
+                    payment.holds.filter(expires_at__gt=now),
+                    from_state=SlotHold.State.HELD,
+                    to=SlotHold.State.BOOKED,
+                    source=source,
+                    values={"booking": booking},
+                    payment=payment,
+                    booking=booking,
+                )
+                != holds
+            ):
+                raise _SettleUnderLock
+            if not states.move_rows(
+                Cart.objects.filter(pk=payment.cart_id),
+                from_state=Cart.Status.FROZEN,
+                to=Cart.Status.CONVERTED,
+                source=source,
+                message=f"Cart {payment.cart_id} {Cart.Status.FROZEN} -> "
+                f"{Cart.Status.CONVERTED}.",
+                payment=payment,
+            ):
+                raise _SettleUnderLock
+            _booking_created(payment=payment, booking=booking, source=source)
+    except (_SettleUnderLock, IntegrityError):
+        return None
+    for name, value in paid.items():
+        setattr(payment, name, value)
+    payment.status = Payment.Status.SUCCESS
+    payment.check_count += 1
+    logger.info("Payment %s booked as booking %s", payment, booking.pk)
+    return SyncResult(payment=payment, changed=True)
+
+
 def _unused_book_id():
     """Return a new BK- id not yet taken (the unique constraint backs this up)."""
     while True:
@@ -736,12 +830,12 @@ def _item_texts(line) -> dict:
     return fields
 
 
-def _create_booking(*, payment, source):
-    """Create the booking of the locked, paid payment from its snapshot."""
+def _new_booking(*, payment, book_id):
+    """Create the booking of the paid payment and its items from its snapshot."""
     snapshot = payment.snapshot
     lines = snapshot["lines"]
     booking = Booking.objects.create(
-        book_id=_unused_book_id(),
+        book_id=book_id,
         payment=payment,
         user_id=payment.user_id,
         subtotal_paise=snapshot["subtotal_paise"],
@@ -766,6 +860,12 @@ def _create_booking(*, payment, source):
         )
         for line in lines
     )
+    return booking
+
+
+def _create_booking(*, payment, source):
+    """Create the booking of the locked, paid payment from its snapshot."""
+    booking = _new_booking(payment=payment, book_id=_unused_book_id())
     for hold in payment.holds.all():
         hold.booking = booking
         states.move(
@@ -775,12 +875,18 @@ def _create_booking(*, payment, source):
     states.move(
         cart, Cart.Status.CONVERTED, source=source, payment=payment, update_fields=[]
     )
+    _booking_created(payment=payment, booking=booking, source=source)
+    return booking
+
+
+def _booking_created(*, payment, booking, source):
+    """Count the promo use, audit the booking, schedule its email (and priest)."""
     if payment.promo_id:
         storefront_services.record_promo_use(
             promo=payment.promo,
             user=payment.user,
             reference=booking.book_id,
-            discount_paise=snapshot["discount_paise"],
+            discount_paise=payment.snapshot["discount_paise"],
         )
     record_audit(
         source=source,
@@ -790,10 +896,10 @@ def _create_booking(*, payment, source):
         to_state=booking.status,
         message=f"Booking {booking.book_id} for {format_rupees(booking.total_paise)}.",
     )
+    # The email is rendered and sent by a worker, off the request path.
     tasks.enqueue(tasks.send_booking_confirmation, booking_id=booking.pk)
     if settings.PRIESTS_AUTO_ASSIGN:
         booking_id = booking.pk
         transaction.on_commit(
             lambda: priest_services.auto_assign_after_booking(booking_id=booking_id)
         )
-    return booking

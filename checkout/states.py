@@ -6,12 +6,16 @@ each move. ``move()`` checks the table, saves the record and writes the
 AuditEntry in one step, so no state changes without a trace and an illegal move
 raises instead of quietly corrupting the money path. Callers hold the row lock
 (``select_for_update``) of the record, or of its payment, inside a transaction.
+``move_rows()`` is the same for rows moved by one conditional UPDATE (which
+takes their row locks itself): only the rows still in the expected state move.
 
 ARCHITECTURE.md shows these tables; ``tests/checkout/test_states.py`` checks
 that it matches.
 """
 
 from dataclasses import dataclass, field
+
+from django.utils import timezone
 
 from checkout.audit import record_audit
 from checkout.models import Booking, Payment, Refund, SlotHold
@@ -219,3 +223,46 @@ def move(
         actor=actor,
         **links,
     )
+
+
+def move_rows(
+    queryset,
+    *,
+    from_state,
+    to,
+    source,
+    actor=None,
+    message="",
+    payload=None,
+    action=None,
+    values=None,
+    **links,
+):
+    """Move the rows of ``queryset`` that are in ``from_state`` to ``to``; return how many.
+
+    One conditional UPDATE (it locks the rows and re-checks their state, so a
+    row another transaction moved meanwhile is left alone) sets the state and
+    ``values``; then one audit entry per moved row, linked by ``links``. Raise
+    IllegalMove for a move the table lacks.
+    """
+    machine = MACHINES[queryset.model]
+    if not machine.allows(from_state, to):
+        raise IllegalMove(
+            f"{machine.model.__name__}: {from_state!r} -> {to!r} is not allowed."
+        )
+    changes = {machine.field: to, **(values or {})}
+    if any(f.name == "updated_at" for f in machine.model._meta.concrete_fields):
+        changes.setdefault("updated_at", timezone.now())
+    moved = queryset.filter(**{machine.field: from_state}).update(**changes)
+    for _row in range(moved):
+        record_audit(
+            source=source,
+            action=action or f"{machine.name}.{to}",
+            from_state=from_state,
+            to_state=to,
+            message=message,
+            payload=payload,
+            actor=actor,
+            **links,
+        )
+    return moved

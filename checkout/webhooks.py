@@ -13,6 +13,16 @@ from checkout import phonepe, refunds, services
 from checkout.models import Payment, Refund, WebhookDelivery
 
 WEBHOOK_HEADERS = ("Content-Type", "User-Agent", "X-Forwarded-For", "Content-Length")
+# What processing a stored delivery fills in (its raw request is kept as received).
+DELIVERY_RESULT_FIELDS = [
+    "event",
+    "merchant_order_id",
+    "merchant_refund_id",
+    "outcome",
+    "http_status",
+    "error",
+    "processed_at",
+]
 
 
 @dataclass(frozen=True)
@@ -137,5 +147,5 @@ def finish_delivery(delivery, outcome, http_status, message):
         else message
     )
     delivery.processed_at = timezone.now()
-    delivery.save()
+    delivery.save(update_fields=DELIVERY_RESULT_FIELDS)
     return WebhookResult(http_status=http_status, message=message)

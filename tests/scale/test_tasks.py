@@ -21,10 +21,11 @@ from tests.fixtures import Shop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# A webhook that books, email left to the worker: the inbox row, the payment,
-# BEGIN, the booking's rows and audit entries, the task row, COMMIT, the
-# inbox outcome. (The target is 12; see bench/results.md.)
-WEBHOOK_QUERIES = 22
+# A webhook that books, email left to the worker: the inbox row; the payment
+# read before asking PhonePe; BEGIN; one conditional UPDATE each for the
+# payment, the holds and the cart; the booking and its items; the task row;
+# all audit entries in one INSERT; COMMIT; the inbox outcome. (Was 22.)
+WEBHOOK_QUERIES = 12
 
 
 @pytest.fixture
