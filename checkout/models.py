@@ -301,6 +301,9 @@ class Refund(models.Model):
     )
     gateway_refund_id = models.CharField(max_length=64, blank=True)
     last_error = models.CharField(max_length=255, blank=True)
+    # While set and in the future, one process (a reconciler, a worker, a
+    # staff request) is sending or checking this refund; the others leave it.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -14,9 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from checkout import phonepe, refunds, services, webhooks
-from checkout.models import Payment, Refund, WebhookDelivery
-from checkout.states import REFUND_OPEN_STATES
+from checkout import phonepe, refunds, services, tasks, webhooks
+from checkout.models import Payment, WebhookDelivery
 
 logger = logging.getLogger("checkout")
 
@@ -119,18 +118,22 @@ def reconcile_due_payments(*, now=None, limit=100) -> dict:
             counts["unreachable"] += 1
             continue
         counts[("late_" if late else "") + payment.status] += 1
-    for refund in Refund.objects.filter(
-        state__in=REFUND_OPEN_STATES,
-        updated_at__lte=now - datetime.timedelta(seconds=5),
-    )[:limit]:
+    for refund in refunds.claim_refunds(now=now, limit=limit):
         try:
-            refund = refunds.sync_refund(refund=refund, source="reconciler")
+            refund = refunds.sync_refund(
+                refund=refund, source="reconciler", claimed=True
+            )
         except phonepe.PhonePeError:
             counts["unreachable"] += 1
             continue
+        finally:
+            refunds.release_refund(refund)
         counts["refund_" + refund.state] += 1
     for outcome in close_stuck_deliveries(now=now, limit=limit):
         counts["webhook_" + outcome] += 1
+    recovered = tasks.recover_stuck_tasks(now=now, limit=limit)
+    if recovered:
+        counts["tasks_recovered"] = recovered
     return dict(counts)
 
 

@@ -3,12 +3,20 @@
 ``request_refund`` is the one way to start a refund by hand (staff cancels);
 the money path starts automatic refunds of unbookable payments in
 ``services``. A refund's state only moves forward (``states.REFUND``).
+
+A refund is sent to PhonePe by one process at a time: the task that submits
+an automatic refund, a staff request and every reconciler first claim it
+(``claim_refunds``: ``SELECT ... FOR UPDATE SKIP LOCKED``, then a lease), so
+several workers and reconcilers on one PostgreSQL never send the same refund
+at once. (PhonePe also deduplicates by merchantRefundId.)
 """
 
+import datetime
 import logging
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checkout import invoices, phonepe, states, tasks
@@ -31,10 +39,71 @@ def refundable_paise(payment: Payment) -> int:
     return max(payment.amount_paise - taken, 0)
 
 
-def submit_refund(*, refund: Refund, source: str) -> Refund:
-    """Send a requested refund to PhonePe (idempotent by merchantRefundId). Moves money."""
+# A claimed refund is free again after this, should its claimer die before
+# releasing it (far longer than any PhonePe call may take).
+CLAIM_LEASE = datetime.timedelta(minutes=2)
+# The reconciler follows an open refund once it has not changed for this long.
+RECHECK_AFTER = datetime.timedelta(seconds=5)
+
+
+def claim_refunds(*, now=None, limit=100, refund_ids=None) -> list[Refund]:
+    """Claim open refunds for this process and return them, oldest change first.
+
+    ``SELECT ... FOR UPDATE SKIP LOCKED`` picks rows no other process is
+    claiming, and the lease written with them keeps them out of every other
+    claim until ``release_refund`` (or the lease ends). The claim commits
+    before PhonePe is asked. Without ``refund_ids``, the refunds due for the
+    reconciler (unchanged for RECHECK_AFTER); with them, just those.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = Refund.objects.filter(state__in=states.REFUND_OPEN_STATES).filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+        )
+        if refund_ids is None:
+            due = due.filter(updated_at__lte=now - RECHECK_AFTER)
+        else:
+            due = due.filter(pk__in=refund_ids)
+        ids = list(
+            due.order_by("updated_at", "pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        Refund.objects.filter(pk__in=ids).update(claimed_until=now + CLAIM_LEASE)
+    claimed = Refund.objects.select_related("payment").in_bulk(ids)
+    return [claimed[pk] for pk in ids if pk in claimed]
+
+
+def release_refund(refund: Refund) -> None:
+    """Give up this process's claim on the refund."""
+    Refund.objects.filter(pk=refund.pk).update(claimed_until=None)
+    refund.claimed_until = None
+
+
+def submit_refund(*, refund: Refund, source: str, claimed=False) -> Refund:
+    """Send a requested refund to PhonePe (idempotent by merchantRefundId). Moves money.
+
+    The refund is claimed first (``claimed``: the caller holds the claim);
+    while another process holds it, nothing is sent and it is returned as it
+    is (that process sends it, or the reconciler once its lease ends).
+    """
     if refund.state != Refund.State.REQUESTED:
         return refund
+    if not claimed:
+        mine = claim_refunds(refund_ids=[refund.pk])
+        if not mine:
+            return refund
+        refund = mine[0]
+    try:
+        if refund.state != Refund.State.REQUESTED:
+            return refund
+        return _send_refund(refund=refund, source=source)
+    finally:
+        if not claimed:
+            release_refund(refund)
+
+
+def _send_refund(*, refund, source):
     try:
         result = phonepe.get_client().refund(
             merchant_refund_id=refund.merchant_refund_id,
@@ -63,10 +132,13 @@ def submit_refund(*, refund: Refund, source: str) -> Refund:
     )
 
 
-def sync_refund(*, refund: Refund, source: str) -> Refund:
-    """Read a refund's state from PhonePe's refund-status API and record it."""
+def sync_refund(*, refund: Refund, source: str, claimed=False) -> Refund:
+    """Read a refund's state from PhonePe's refund-status API and record it.
+
+    A refund never sent is sent (``submit_refund``; ``claimed`` as there).
+    """
     if refund.state == Refund.State.REQUESTED:
-        return submit_refund(refund=refund, source=source)
+        return submit_refund(refund=refund, source=source, claimed=claimed)
     if refund.state in {Refund.State.COMPLETED, Refund.State.FAILED}:
         return refund
     status = phonepe.get_client().get_refund_status(refund.merchant_refund_id)

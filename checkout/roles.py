@@ -32,6 +32,8 @@ GROUP_PERMISSIONS = {
         "checkout.replay_webhook",
         "checkout.view_auditentry",
         "checkout.view_slothold",
+        # Emails and refund submissions run as tasks: see what failed, and why.
+        "django_tasks_database.view_dbtaskresult",
         "priests.view_priest",
         "priests.add_priest",
         "priests.change_priest",

@@ -9,10 +9,16 @@ together, and nothing is lost while no worker runs (the rows wait).
 claiming a task with ``SELECT ... FOR UPDATE SKIP LOCKED``.
 
 A task that raises is recorded as failed, with its traceback (admin: Tasks,
-"DB task results"), and enqueued again to run later, up to ``MAX_ATTEMPTS``
-attempts, the delay growing each time. The tasks are safe to run again: the
-confirmation claims its send with a conditional UPDATE, a refund is sent only
-while REQUESTED and PhonePe deduplicates by merchantRefundId.
+"Task results", which Operations staff can read), and enqueued again to run
+later, up to ``MAX_ATTEMPTS`` attempts, the delay growing each time. A task
+whose worker died mid-task (killed, out of memory, the host gone) would stay
+RUNNING for ever, as the database backend has no lease of its own
+(django-tasks-db issue #5): ``recover_stuck_tasks``, run by every reconciler
+pass, records it as failed once it has run longer than ``TASK_LEASE`` and
+enqueues its next attempt. The tasks are safe to run again: the confirmation
+claims its send with a conditional UPDATE, a refund is sent only while
+REQUESTED and by one process at a time (``refunds.claim_refunds``), and
+PhonePe deduplicates by merchantRefundId.
 
 Tests run tasks immediately (``ImmediateBackend``), once the transaction
 commits, so what they check is what the worker would have done.
@@ -24,8 +30,11 @@ from contextlib import contextmanager
 
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task
+from django.utils.module_loading import import_string
+from django_tasks import task, task_backends
 from django_tasks.backends.immediate import ImmediateBackend
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from checkout import emails
 from checkout.models import Refund
@@ -35,6 +44,14 @@ logger = logging.getLogger("checkout")
 MAX_ATTEMPTS = 5
 # Delay before attempt 2, 3, 4, 5 (seconds).
 RETRY_DELAYS = (30, 120, 600, 1800)
+# A task still running this long after it started has lost its worker. Far
+# above what any of them takes: an email or one PhonePe call, each with its
+# own timeout.
+TASK_LEASE = datetime.timedelta(minutes=15)
+
+
+class WorkerLost(Exception):
+    """The worker running a task stopped before recording how the task ended."""
 
 
 def enqueue(work, **kwargs) -> None:
@@ -74,6 +91,66 @@ def _retried(work, **kwargs):
                 "Task %s failed for good after %d attempts", work.name, attempt
             )
         raise
+
+
+def recover_stuck_tasks(*, now=None, limit=100) -> int:
+    """Fail the tasks left running by a dead worker and enqueue their next attempt.
+
+    Return how many were recovered. The stuck rows are claimed with ``SELECT
+    ... FOR UPDATE SKIP LOCKED``, and failing one and enqueuing its retry
+    commit together, so several reconcilers recover each task once. A worker
+    that was only slow may still finish it: then it has run twice, which the
+    tasks allow (see the module doc).
+    """
+    backends = [
+        backend.alias
+        for backend in task_backends.all()
+        if isinstance(backend, DatabaseBackend)
+    ]
+    if not backends:
+        return 0
+    now = now or timezone.now()
+    with transaction.atomic():
+        stuck = list(
+            DBTaskResult.objects.running()
+            .filter(backend_name__in=backends, started_at__lte=now - TASK_LEASE)
+            .order_by("started_at")
+            .select_for_update(skip_locked=True)[:limit]
+        )
+        for result in stuck:
+            result.set_failed(
+                WorkerLost(
+                    f"Still running {TASK_LEASE} after it started on worker "
+                    f"{(result.worker_ids or ['?'])[-1]}: taken as lost."
+                )
+            )
+            _retry_lost(result)
+    return len(stuck)
+
+
+def _retry_lost(result):
+    kwargs = result.args_kwargs["kwargs"]
+    attempt = kwargs.get("attempt", 1)
+    if attempt >= MAX_ATTEMPTS:
+        logger.error(
+            "Task %s lost its worker on attempt %d of %d: failed for good",
+            result.task_path,
+            attempt,
+            MAX_ATTEMPTS,
+        )
+        return
+    work = import_string(result.task_path).using(
+        priority=result.priority,
+        queue_name=result.queue_name,
+        backend=result.backend_name,
+    )
+    work.enqueue(*result.args_kwargs["args"], **{**kwargs, "attempt": attempt + 1})
+    logger.warning(
+        "Task %s lost its worker (attempt %d of %d); enqueued again",
+        result.task_path,
+        attempt,
+        MAX_ATTEMPTS,
+    )
 
 
 @task()

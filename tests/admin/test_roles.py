@@ -22,7 +22,8 @@ def test_staff_groups_migrations_create_the_groups_with_their_permissions():
     migration = importlib.import_module("checkout.migrations.0004_staff_groups")
     # The function only needs the schema editor's connection.
     migration.create_staff_groups(state.apps, SimpleNamespace(connection=connection))
-    # Later migrations give Operations the priest roster and the sign-in locks.
+    # Later migrations give Operations the priest roster, the sign-in locks and
+    # the task results.
     state = MigrationLoader(connection).project_state(
         [
             ("priests", "0003_operations_roster_permissions"),
@@ -34,6 +35,12 @@ def test_staff_groups_migrations_create_the_groups_with_their_permissions():
     )
     roster.grant(state.apps, SimpleNamespace(connection=connection))
     importlib.import_module("security.migrations.0001_initial").grant_operations(
+        state.apps, SimpleNamespace(connection=connection)
+    )
+    state = MigrationLoader(connection).project_state(
+        ("checkout", "0012_operations_task_results")
+    )
+    importlib.import_module("checkout.migrations.0012_operations_task_results").grant(
         state.apps, SimpleNamespace(connection=connection)
     )
     for name, perms in GROUP_PERMISSIONS.items():

@@ -14,8 +14,10 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from checkout import tasks
+from checkout import reconcile, tasks
 from checkout.models import Booking
+from checkout.roles import OPERATIONS, SUPPORT, ensure_staff_groups
+from tests import factories
 from tests.checkout.test_money_path import delivered_body, post_webhook
 from tests.fixtures import Shop
 
@@ -108,6 +110,88 @@ def test_a_failed_email_is_retried_later_and_shown_to_staff(
         f"Your puja is booked: {booking.book_id}"
     ]
     assert DBTaskResult.objects.get(pk=retry.pk).status == "SUCCESSFUL"
+
+
+def test_operations_staff_who_are_not_superusers_see_failed_tasks(
+    phonepe, client, database_tasks, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.FailingEmailBackend"
+    booking_webhook(phonepe, client)
+    run_worker()
+    failed = DBTaskResult.objects.get(status="FAILED")
+    groups = ensure_staff_groups()
+    ops = factories.make_user(email="ops@okpuja.in", is_staff=True)
+    ops.groups.add(groups[OPERATIONS])
+    support = factories.make_user(email="support@okpuja.in", is_staff=True)
+    support.groups.add(groups[SUPPORT])
+    listing = reverse("admin:django_tasks_database_dbtaskresult_changelist")
+    detail = reverse(
+        "admin:django_tasks_database_dbtaskresult_change", args=[failed.pk]
+    )
+
+    client.force_login(ops)
+    assert not ops.is_superuser
+    page = client.get(listing + "?status__exact=FAILED")
+    assert page.status_code == 200
+    assert "send_booking_confirmation" in page.content.decode()
+    page = client.get(detail)
+    assert page.status_code == 200
+    assert "ConnectionRefusedError" in page.content.decode()
+
+    client.force_login(support)
+    assert client.get(listing).status_code == 403
+
+
+def claimed_by_a_worker_that_dies(result, *, started):
+    """What ``db_worker`` writes when it takes a task, and then nothing more."""
+    result.claim("worker-that-died")
+    DBTaskResult.objects.filter(pk=result.pk).update(started_at=started)
+
+
+def test_a_task_left_running_by_a_dead_worker_is_retried_after_the_lease(
+    phonepe, client, database_tasks
+):
+    payment, response = booking_webhook(phonepe, client)
+    assert response.status_code == 200
+    booking = Booking.objects.get(payment=payment)
+    now = timezone.now()
+    claimed_by_a_worker_that_dies(
+        DBTaskResult.objects.get(), started=now - datetime.timedelta(minutes=1)
+    )
+    # Within the lease it may still be running: left alone.
+    assert tasks.recover_stuck_tasks(now=now) == 0
+    run_worker()
+    assert mail.outbox == []
+
+    later = now + tasks.TASK_LEASE
+    assert reconcile.reconcile_due_payments(now=later)["tasks_recovered"] == 1
+
+    lost = DBTaskResult.objects.get(status="FAILED")
+    assert lost.exception_class_path == "checkout.tasks.WorkerLost"
+    assert "worker-that-died" in lost.traceback
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"] == {"booking_id": booking.pk, "attempt": 2}
+    assert tasks.recover_stuck_tasks(now=later) == 0  # recovered once
+    run_worker()
+    assert [m.subject for m in mail.outbox] == [
+        f"Your puja is booked: {booking.book_id}"
+    ]
+    assert DBTaskResult.objects.get(pk=retry.pk).status == "SUCCESSFUL"
+
+
+def test_a_task_lost_on_its_last_attempt_is_not_retried(phonepe, database_tasks):
+    payment = Shop().start()
+    result = tasks.send_payment_failed.enqueue(
+        payment_id=payment.pk, attempt=tasks.MAX_ATTEMPTS
+    )
+    claimed_by_a_worker_that_dies(
+        DBTaskResult.objects.get(pk=result.id),
+        started=timezone.now() - tasks.TASK_LEASE,
+    )
+
+    assert tasks.recover_stuck_tasks() == 1
+
+    assert DBTaskResult.objects.get().status == "FAILED"
 
 
 def test_retries_stop_after_max_attempts(phonepe, database_tasks, settings):
