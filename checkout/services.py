@@ -9,6 +9,7 @@ state only from allowed states, under a row lock, so running it twice (or
 ten times at once) changes nothing the second time.
 """
 
+import copy
 import datetime
 import logging
 import secrets
@@ -472,21 +473,33 @@ def payment_can_change(payment: Payment) -> bool:
     )
 
 
-def sync(*, payment: Payment, source: str, actor=None) -> SyncResult:
+def sync(
+    *, payment: Payment, source: str, actor=None, before_commit=None
+) -> SyncResult:
     """Ask PhonePe for the order's state and settle the payment from it.
 
     Return what happened. Raise phonepe.PhonePeError when PhonePe cannot be
     asked; the payment is then unchanged (callers answer 503, show "still
     confirming", or retry). A payment that can no longer change costs nothing.
+    ``before_commit(result)``, when given, runs inside the transaction that
+    settles the payment, as its last step (the webhook records its delivery's
+    outcome there: one commit fewer); it is not called when no transaction
+    was needed.
     """
     if not payment_can_change(payment):
         return SyncResult(payment=payment, changed=False)
     try:
         status = phonepe.get_client().get_order_status(payment.merchant_order_id)
     except phonepe.PhonePeOrderNotFound:
-        return _handle_unknown_order(payment=payment, source=source)
+        return _handle_unknown_order(
+            payment=payment, source=source, before_commit=before_commit
+        )
     return apply_order_status(
-        payment=payment, status=status, source=source, actor=actor
+        payment=payment,
+        status=status,
+        source=source,
+        actor=actor,
+        before_commit=before_commit,
     )
 
 
@@ -495,7 +508,7 @@ def sync_payment(*, payment: Payment, source: str, actor=None) -> Payment:
     return sync(payment=payment, source=source, actor=actor).payment
 
 
-def _handle_unknown_order(*, payment, source) -> SyncResult:
+def _handle_unknown_order(*, payment, source, before_commit=None) -> SyncResult:
     with transaction.atomic():
         payment = Payment.objects.lock(payment.pk)
         before = payment.status
@@ -512,7 +525,10 @@ def _handle_unknown_order(*, payment, source) -> SyncResult:
         else:
             payment.next_check_at = next_check_at(payment, now)
             payment.save(update_fields=["last_checked_at", "next_check_at"])
-    return SyncResult(payment=payment, changed=payment.status != before)
+        result = SyncResult(payment=payment, changed=payment.status != before)
+        if before_commit is not None:
+            before_commit(result)
+    return result
 
 
 def next_check_delay(check_count: int) -> datetime.timedelta:
@@ -548,78 +564,89 @@ def next_check_at(payment, now):
 
 
 def apply_order_status(
-    *, payment: Payment, status, source: str, actor=None
+    *, payment: Payment, status, source: str, actor=None, before_commit=None
 ) -> SyncResult:
     """Move the payment from PhonePe's order status, under a row lock.
 
     A paid pending payment whose holds are live is booked by
     ``_book_paid_payment`` without taking the lock first; everything else
     (and that, when it finds otherwise) is settled here under the lock.
+    ``before_commit`` (see ``sync``) gets the result inside the transaction.
     """
     if status.is_completed and payment.status == Payment.Status.PENDING:
         booked = _book_paid_payment(
-            payment=payment, status=status, source=source, actor=actor
+            payment=payment,
+            status=status,
+            source=source,
+            actor=actor,
+            before_commit=before_commit,
         )
         if booked is not None:
             return booked
-    booking_id = refund_id = None
     with transaction.atomic():
-        payment = Payment.objects.lock(payment.pk)
-        before = (payment.status, payment.resolution)
-        now = timezone.now()
-        payment.last_checked_at = now
-        payment.check_count += 1
-        if not payment_can_change(payment):
-            payment.next_check_at = None
-            payment.save(
-                update_fields=["last_checked_at", "check_count", "next_check_at"]
+        result = _apply_locked(
+            payment=payment, status=status, source=source, actor=actor
+        )
+        if before_commit is not None:
+            before_commit(result)
+    if result.changed and result.payment.resolution == Payment.Resolution.BOOKED:
+        logger.info("Payment %s booked", result.payment)
+    return result
+
+
+def _apply_locked(*, payment, status, source, actor) -> SyncResult:
+    """``apply_order_status`` under the payment's row lock, inside its transaction."""
+    payment = Payment.objects.lock(payment.pk)
+    before = (payment.status, payment.resolution)
+    now = timezone.now()
+    payment.last_checked_at = now
+    payment.check_count += 1
+    if not payment_can_change(payment):
+        payment.next_check_at = None
+        payment.save(update_fields=["last_checked_at", "check_count", "next_check_at"])
+        return SyncResult(payment=payment, changed=False)
+    payload = status.raw
+    if status.is_completed:
+        _settle_success(payment=payment, status=status, source=source, actor=actor)
+    elif status.is_failed:
+        if payment.status == Payment.Status.PENDING:
+            code = status.error_code or ""
+            reason = FAILURE_MESSAGES.get(
+                code, gettext_lazy("The payment did not go through.")
             )
-            return SyncResult(payment=payment, changed=False)
-        payload = status.raw
-        if status.is_completed:
-            booking_id, refund_id = _settle_success(
-                payment=payment, status=status, source=source, actor=actor
+            payment.gateway_error_code = code
+            _fail_locked(
+                payment=payment,
+                source=source,
+                reason=reason,
+                detail=f"({code} {status.detailed_error_code or ''})".strip(),
+                gateway_state=status.state,
+                payload=payload,
             )
-        elif status.is_failed:
-            if payment.status == Payment.Status.PENDING:
-                code = status.error_code or ""
-                reason = FAILURE_MESSAGES.get(
-                    code, gettext_lazy("The payment did not go through.")
-                )
-                payment.gateway_error_code = code
-                _fail_locked(
-                    payment=payment,
-                    source=source,
-                    reason=reason,
-                    detail=f"({code} {status.detailed_error_code or ''})".strip(),
-                    gateway_state=status.state,
-                    payload=payload,
-                )
-            else:
-                # Failed here and now final at PhonePe: stop watching it.
-                payment.gateway_state = status.state
-                payment.next_check_at = None
-                payment.save()
         else:
-            payment.gateway_state = status.state or "PENDING"
-            if (
-                payment.status == Payment.Status.PENDING
-                and payment.hold_until
-                and (now >= payment.hold_until)
-            ):
-                _fail_locked(
-                    payment=payment,
-                    source=source,
-                    reason=gettext_lazy("The payment was not confirmed in time."),
-                    payload=payload,
-                )
-            else:
-                payment.next_check_at = next_check_at(payment, now)
-                payment.save()
-    changed = (payment.status, payment.resolution) != before
-    if booking_id is not None:
-        logger.info("Payment %s booked as booking %s", payment, booking_id)
-    return SyncResult(payment=payment, changed=changed)
+            # Failed here and now final at PhonePe: stop watching it.
+            payment.gateway_state = status.state
+            payment.next_check_at = None
+            payment.save()
+    else:
+        payment.gateway_state = status.state or "PENDING"
+        if (
+            payment.status == Payment.Status.PENDING
+            and payment.hold_until
+            and (now >= payment.hold_until)
+        ):
+            _fail_locked(
+                payment=payment,
+                source=source,
+                reason=gettext_lazy("The payment was not confirmed in time."),
+                payload=payload,
+            )
+        else:
+            payment.next_check_at = next_check_at(payment, now)
+            payment.save()
+    return SyncResult(
+        payment=payment, changed=(payment.status, payment.resolution) != before
+    )
 
 
 def _booking_blocker(*, payment, status):
@@ -725,7 +752,9 @@ class _SettleUnderLock(Exception):
     """The paid payment is not the plain case: settle it under the payment lock."""
 
 
-def _book_paid_payment(*, payment, status, source, actor) -> SyncResult | None:
+def _book_paid_payment(
+    *, payment, status, source, actor, before_commit=None
+) -> SyncResult | None:
     """Book a paid payment that is still pending with live holds, in one transaction.
 
     This is the common case (the webhook, poll or reconciler that sees the
@@ -793,14 +822,18 @@ def _book_paid_payment(*, payment, status, source, actor) -> SyncResult | None:
             ):
                 raise _SettleUnderLock
             _booking_created(payment=payment, booking=booking, source=source)
+            booked = copy.copy(payment)  # the caller's stays as read
+            for name, value in paid.items():
+                setattr(booked, name, value)
+            booked.status = Payment.Status.SUCCESS
+            booked.check_count = payment.check_count + 1
+            result = SyncResult(payment=booked, changed=True)
+            if before_commit is not None:
+                before_commit(result)
     except (_SettleUnderLock, IntegrityError):
         return None
-    for name, value in paid.items():
-        setattr(payment, name, value)
-    payment.status = Payment.Status.SUCCESS
-    payment.check_count += 1
-    logger.info("Payment %s booked as booking %s", payment, booking.pk)
-    return SyncResult(payment=payment, changed=True)
+    logger.info("Payment %s booked as booking %s", booked, booking.pk)
+    return result
 
 
 def _unused_book_id():

@@ -104,19 +104,15 @@ def process_webhook_delivery(
             return finish_delivery(
                 delivery, WebhookDelivery.Outcome.UNKNOWN_ORDER, 200, "Unknown order."
             )
-        result = services.sync(payment=payment, source=source)
-        outcome = (
-            WebhookDelivery.Outcome.PROCESSED
-            if result.changed
-            else WebhookDelivery.Outcome.IGNORED
-        )
-        payment = result.payment
-        return finish_delivery(
-            delivery,
-            outcome,
-            200,
-            f"Payment {payment.status} {payment.resolution}".strip(),
-        )
+        recorded = []
+
+        def record(result):
+            recorded.append(_finish_payment_delivery(delivery, result))
+
+        # The outcome is written in the transaction that settles the payment
+        # (one commit instead of two), or after when nothing needed one.
+        result = services.sync(payment=payment, source=source, before_commit=record)
+        return recorded[0] if recorded else _finish_payment_delivery(delivery, result)
     except phonepe.PhonePeError as exc:
         if not keep_waiting and not isinstance(exc, phonepe.PhonePeBudgetExhausted):
             return finish_delivery(
@@ -135,6 +131,21 @@ def process_webhook_delivery(
             f"Accepted; PhonePe did not answer in time, settling in the background "
             f"({exc}).",
         )
+
+
+def _finish_payment_delivery(delivery, result):
+    outcome = (
+        WebhookDelivery.Outcome.PROCESSED
+        if result.changed
+        else WebhookDelivery.Outcome.IGNORED
+    )
+    payment = result.payment
+    return finish_delivery(
+        delivery,
+        outcome,
+        200,
+        f"Payment {payment.status} {payment.resolution}".strip(),
+    )
 
 
 def finish_delivery(delivery, outcome, http_status, message):

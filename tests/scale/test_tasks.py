@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # A webhook that books, email left to the worker: the inbox row; the payment
 # read before asking PhonePe; BEGIN; one conditional UPDATE each for the
 # payment, the holds and the cart; the booking and its items; the task row;
-# all audit entries in one INSERT; COMMIT; the inbox outcome. (Was 22.)
+# all audit entries in one INSERT; the inbox outcome; COMMIT. (Was 22.)
 WEBHOOK_QUERIES = 12
 
 
@@ -64,9 +64,17 @@ def test_the_webhook_books_with_few_queries_and_leaves_the_email_to_the_worker(
     body = delivered_body(
         phonepe, payment.merchant_order_id, "checkout.order.completed"
     )
-    with django_assert_num_queries(WEBHOOK_QUERIES):
+    with django_assert_num_queries(WEBHOOK_QUERIES) as captured:
         response = post_webhook(client, body)
     assert response.status_code == 200
+    # Two commits: the stored delivery (autocommit), then the booking with the
+    # delivery's outcome, written in the booking's transaction.
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert statements[0].startswith('INSERT INTO "checkout_webhookdelivery"')
+    assert statements.count("COMMIT") == 1 and statements[-1] == "COMMIT", statements
+    assert any(
+        sql.startswith('UPDATE "checkout_webhookdelivery"') for sql in statements[1:]
+    )
     booking = Booking.objects.get(payment=payment)
     # Nothing sent in the request; the task waits (no worker is running).
     assert mail.outbox == []
