@@ -7,9 +7,10 @@ for a few seconds with the same number of keep-alive connections and reports
 requests/s and latency, and each page's rate as a ratio to the bare view's
 rate in the same round (the median over rounds). The machine's contention
 (CPU steal, other processes' CPU, load average) is recorded next to the
-numbers, so a noisy run shows. Then it sends webhooks that book (sequentially
-and 10 at a time) and reports their server time excluding the PhonePe status
-call (from a bench-only ``Server-Timing`` header, see bench/settings.py).
+numbers, so a noisy run shows. Then it sends webhooks that book (after a
+warm-up of 20: sequentially and 10 at a time) and reports their server time
+excluding the PhonePe status call (from a bench-only ``Server-Timing`` header,
+see bench/settings.py).
 
 The database is ``DATABASE_URL`` when set (PostgreSQL: use a database of its
 own, demo data and bench customers are added to it), else a throw-away SQLite
@@ -24,6 +25,7 @@ import argparse
 import datetime
 import http.client
 import json
+import math
 import os
 import platform
 import statistics
@@ -42,6 +44,9 @@ sys.path.insert(0, str(ROOT))
 from tests.sandbox_process import SandboxProcess, free_port  # noqa: E402
 
 WEBHOOK_PATH = "/api/payments/webhook/phonepe/"
+# Booked before measuring, 10 at a time, so every gunicorn thread has its
+# database connection and every module is imported (as the pages' warm-up does).
+WEBHOOK_WARMUP = 20
 
 
 # Machine contention -------------------------------------------------------------
@@ -159,10 +164,11 @@ def load(port, path, *, seconds, concurrency, headers=None):
 
 
 def percentile(values, p):
+    """Nearest rank: p99 of 100 values is the 99th smallest (not the largest)."""
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+    return ordered[max(0, math.ceil(len(ordered) * p) - 1)]
 
 
 def fetch(port, path, headers=None, method="GET", body=None):
@@ -427,7 +433,9 @@ def main():
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-        data = prepare_data(sandbox, webhook_payments=args.webhooks * 2)
+        data = prepare_data(
+            sandbox, webhook_payments=WEBHOOK_WARMUP + args.webhooks * 2
+        )
         servers.append(gunicorn("config.wsgi", port, env, args.workers))
         if not args.webhooks_only:
             servers.append(
@@ -526,7 +534,9 @@ def run_webhooks(args, port, sandbox, data):
     import hashlib
 
     auth = hashlib.sha256(b"okpuja_webhook:okpuja12345").hexdigest()
-    orders = data["webhook_orders"]
+    warmup = data["webhook_orders"][:WEBHOOK_WARMUP]
+    orders = data["webhook_orders"][WEBHOOK_WARMUP:]
+    send_webhooks(port, sandbox, warmup, concurrency=10, auth=auth)
     contention = Contention().start()
     sequential, seq_status = send_webhooks(
         port, sandbox, orders[: args.webhooks], concurrency=1, auth=auth
