@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from checkout import reconcile, refunds
@@ -147,3 +147,34 @@ def test_two_reconcilers_never_send_the_same_refund(phonepe, monkeypatch):
     assert refund_calls(phonepe) == calls + len(requested)
     assert not Refund.objects.filter(state=Refund.State.REQUESTED).exists()
     assert not Refund.objects.filter(claimed_until__isnull=False).exists()
+
+
+@pytest.mark.postgres
+def test_a_claim_skips_the_refunds_another_process_is_claiming(phonepe):
+    """Deterministic: another process sits inside its claim (rows locked, lease
+    not yet committed); this claim takes the other refunds and does not wait."""
+    requested = requested_refunds(phonepe, 6)
+    held = {r.pk for r in requested[:3]}
+    inside, done = threading.Event(), threading.Event()
+
+    def other_claim():
+        try:
+            with transaction.atomic():
+                list(Refund.objects.select_for_update().filter(pk__in=held))
+                inside.set()
+                done.wait(20)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_claim)
+    other.start()
+    try:
+        assert inside.wait(10)
+        with connection.cursor() as cursor:
+            # A claim that waited for the held rows would fail here, not hang.
+            cursor.execute("SET lock_timeout = '3s'")
+        claimed = {r.pk for r in refunds.claim_refunds(limit=10)}
+    finally:
+        done.set()
+        other.join()
+    assert claimed == {r.pk for r in requested} - held
