@@ -21,6 +21,7 @@ from checkout.models import Booking, Payment, Refund
 from storefront.models import Cart, CartItem, Service
 from tests import factories
 from tests.documents import pdf_text
+from tests.e2e.test_accessibility import Axe
 from tests.sandbox_process import SandboxProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -131,6 +132,10 @@ def test_online_puja_without_address_and_sankalp_to_the_admin(
     page.get_by_test_id("pay-button").click()
     expect(page.get_by_text("Please enter a phone / WhatsApp number")).to_be_visible()
     assert not Payment.objects.exists()
+    # The online checkout (no address, a phone for the video link), with its error.
+    axe = Axe(page)
+    axe.check("checkout: online puja, phone error")
+    axe.assert_clean()
     page.get_by_label("Mobile number").fill("98470 12345")
     screenshot("journey-checkout-online")
     page.get_by_test_id("pay-button").click()
