@@ -33,6 +33,8 @@ def puja():
 
 
 def test_cached_results_are_served_until_the_catalog_changes(client, puja):
+    # Signed in: the page is rendered for the visitor around the cached part.
+    client.force_login(factories.make_user())
     first = results(client)
     key = catalog_cache.fragment_key(
         catalog_cache.catalog_version(), "page", client.get(URL).wsgi_request.GET
