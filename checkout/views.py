@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -271,18 +272,23 @@ def confirm_booking(request):
     "stop polling" and tells the header badge that the cart was converted or
     unfrozen. htmx restoring the page from history gets the whole page.
     """
-    if not request.htmx and not request.user.is_authenticated:
-        # Back from PhonePe in another browser or after the session expired:
-        # sign in, then come back here (still only to one's own order).
-        return redirect_to_login(
-            request.get_full_path(), login_url=reverse("storefront:login")
-        )
-    payment = _payment_for_session_owner(request, request.GET.get("order", ""))
+    full_page = not request.htmx or request.htmx.history_restore_request
+    try:
+        # The payment and its owner in one query, checked against the session.
+        payment = _payment_for_session_owner(request, request.GET.get("order", ""))
+    except Http404:
+        if not request.htmx and not request.user.is_authenticated:
+            # Back from PhonePe in another browser or after the session
+            # expired: sign in, then come back here (still only to one's own order).
+            return redirect_to_login(
+                request.get_full_path(), login_url=reverse("storefront:login")
+            )
+        raise
     payment = reconcile.refresh_pending_payment(payment=payment, source="poll")
-    if not request.htmx or request.htmx.history_restore_request:
-        return render(request, "checkout/confirm.html", _status_context(payment))
     settled_key = _settled_fragment_key(payment)
     if settled_key is not None:
+        # Booked: the status is the same for every poll and page load until
+        # the payment or booking changes (which is a new key).
         html = caches["local"].get(settled_key)
         if html is None:
             html = render_to_string(
@@ -291,11 +297,19 @@ def confirm_booking(request):
                 request=request,
             )
             caches["local"].set(settled_key, html, SETTLED_FRAGMENT_SECONDS)
+        if full_page:
+            return render(
+                request,
+                "checkout/confirm.html",
+                {"state": "booked", "status_html": mark_safe(html)},
+            )
         response = HttpResponse(html, status=HTMX_STOP_POLLING)
         return trigger_client_event(response, "cartChanged")
     context = _status_context(payment)
+    if full_page:
+        return render(request, "checkout/confirm.html", context)
     if context["state"] == "pending":
-        return render(request, "checkout/confirm.html#booking-status", context)
+        return _pending_fragment(request, payment, context)
     response = render(
         request,
         "checkout/confirm.html#booking-status",
@@ -303,6 +317,25 @@ def confirm_booking(request):
         status=HTMX_STOP_POLLING,
     )
     return trigger_client_event(response, "cartChanged")
+
+
+def _pending_fragment(request, payment, context):
+    """A poll of a pending payment: until it has waited long (then the
+    fragment offers a form to cancel, with the visitor's CSRF token), the
+    fragment is the same at every poll and kept per process."""
+    if context["long_pending"]:
+        return render(request, "checkout/confirm.html#booking-status", context)
+    key = (
+        f"checkout:pending:{payment.merchant_order_id}:{payment.user_id}:"
+        f"{payment.updated_at.timestamp()}:{get_language()}"
+    )
+    html = caches["local"].get(key)
+    if html is None:
+        html = render_to_string(
+            "checkout/confirm.html#booking-status", context, request=request
+        )
+        caches["local"].set(key, html, settings.CHECKOUT_PENDING_HELP_SECONDS)
+    return HttpResponse(html)
 
 
 # A booked payment's status fragment is kept per process under a key naming
