@@ -1,5 +1,6 @@
 """Checkout pages and the PhonePe webhook (the JSON API for apps is in api/)."""
 
+import hashlib
 import re
 from urllib.parse import urlencode
 
@@ -43,7 +44,7 @@ from checkout.csp import allow_payment_redirect
 from checkout.models import Booking, BookingItem, CreditNote, Payment
 from priests import selectors as priest_selectors
 from security.ratelimits import hit, rate_limit, too_many_requests
-from storefront import capacity, formats
+from storefront import capacity, formats, page_cache
 from storefront import services as storefront_services
 from storefront.capacity import slot_availability
 from storefront.exceptions import StorefrontError
@@ -298,11 +299,7 @@ def confirm_booking(request):
             )
             caches["local"].set(settled_key, html, SETTLED_FRAGMENT_SECONDS)
         if full_page:
-            return render(
-                request,
-                "checkout/confirm.html",
-                {"state": "booked", "status_html": mark_safe(html)},
-            )
+            return _booked_page(request, settled_key, html)
         response = HttpResponse(html, status=HTMX_STOP_POLLING)
         return trigger_client_event(response, "cartChanged")
     context = _status_context(payment)
@@ -317,6 +314,26 @@ def confirm_booking(request):
         status=HTMX_STOP_POLLING,
     )
     return trigger_client_event(response, "cartChanged")
+
+
+def _booked_page(request, settled_key, status_html):
+    """The whole confirm page of a booked payment, kept per process for this
+    visitor's header (storefront.page_cache) like its status fragment."""
+
+    def render_page():
+        return render(
+            request,
+            "checkout/confirm.html",
+            {"state": "booked", "status_html": mark_safe(status_html)},
+        )
+
+    visitor = page_cache.visitor_key(request)
+    if visitor is None:
+        return render_page()
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return page_cache.cached_page(
+        request, f"{settled_key}:page:{path}:{visitor}", render_page
+    )
 
 
 def _pending_fragment(request, payment, context):

@@ -85,7 +85,7 @@ def _cart_changed(response: HttpResponse) -> HttpResponse:
 
 @vary_on_htmx
 @require_GET
-@page_cache.shared_for_anonymous()
+@page_cache.catalog_page()
 def catalog(request: HtmxHttpRequest) -> HttpResponse:
     """The catalog. Its results are rendered once per catalog version and query
     (``storefront.catalog_cache``); nothing in them depends on the visitor. A
@@ -295,7 +295,8 @@ def _service_page_day(request):
 
 
 @require_GET
-@page_cache.shared_for_anonymous(vary=_service_page_day)
+# The service page shows the visitor's city too: kept for anonymous visitors.
+@page_cache.catalog_page(_service_page_day, anonymous_only=True)
 def service_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     service = _active_service(slug)
     return render(

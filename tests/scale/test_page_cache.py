@@ -38,8 +38,22 @@ def tokens(response):
 
 
 def shared_entries():
+    """The kept pages for visitors with nothing of their own."""
     local = caches["local"]
-    return [key for key in local._cache if ":shared-page:" in key]
+    return [
+        key
+        for key in local._cache
+        if key.startswith(":1:page:") and key.endswith(":anonymous")
+    ]
+
+
+def kept_pages():
+    """The keys of every kept page (as given to the cache)."""
+    return [
+        key.removeprefix(":1:")
+        for key in caches["local"]._cache
+        if key.startswith(":1:page:")
+    ]
 
 
 def test_an_anonymous_page_is_rendered_once_and_served_from_the_cache(
@@ -207,3 +221,65 @@ def test_the_version_moves_again_when_the_change_commits(
         package.save()
         inside = catalog_cache.catalog_version()
     assert catalog_cache.catalog_version() != inside
+
+
+def add_to_cart(visitor, package, slot, days=5):
+    return visitor.post(
+        reverse("storefront:cart-add"),
+        {
+            "package": package.pk,
+            "date": factories.booking_date(days).isoformat(),
+            "slot": slot.pk,
+        },
+    )
+
+
+def test_signed_in_pages_are_kept_per_visitor_name_and_cart(puja):
+    _service, package = puja
+    slot = factories.make_slot(start=datetime.time(7, 0))
+    meera, ravi = (
+        factories.make_user(first_name="Meera"),
+        factories.make_user(first_name="Ravi"),
+    )
+    first, second = Client(), Client()
+    first.force_login(meera)
+    second.force_login(ravi)
+    for _ in range(2):  # rendered, then kept
+        page = first.get(URL).content.decode()
+        assert "Namaste, Meera" in page and "Ravi" not in page
+        page = second.get(URL).content.decode()
+        assert "Namaste, Ravi" in page and "Meera" not in page
+    assert len(kept_pages()) == 2
+    add_to_cart(first, package, slot)
+    first.get(reverse("storefront:cart"))  # the "added" message is read
+    assert badge_count(first.get(URL)) == 1
+    assert badge_count(second.get(URL)) == 0
+    meera.first_name = "Meera Devi"
+    meera.save()
+    assert "Namaste, Meera Devi" in first.get(URL).content.decode()
+    # The token is the visitor's own on a kept page too.
+    poster = Client(enforce_csrf_checks=True)
+    poster.force_login(ravi)
+    poster.get(URL)
+    token = tokens(poster.get(URL))[0]
+    response = poster.post(reverse("storefront:logout"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "storage", ["fallback.FallbackStorage", "session.SessionStorage"]
+)
+def test_a_message_is_shown_once_and_not_kept(puja, settings, storage):
+    # Messages go in a cookie, or in the session when they do not fit.
+    settings.MESSAGE_STORAGE = f"django.contrib.messages.storage.{storage}"
+    _service, package = puja
+    slot = factories.make_slot(start=datetime.time(7, 0))
+    customer = Client()
+    customer.force_login(factories.make_user())
+    customer.get(URL)
+    add_to_cart(customer, package, slot)  # "... was added to your cart." waits
+    page = customer.get(URL).content.decode()
+    assert "was added to your cart" in page
+    assert "was added to your cart" not in customer.get(URL).content.decode()
+    kept = [caches["local"].get(key)[0].decode() for key in kept_pages()]
+    assert kept and all("was added" not in html for html in kept)
