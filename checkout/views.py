@@ -337,22 +337,20 @@ def _booked_page(request, settled_key, status_html):
 
 
 def _pending_fragment(request, payment, context):
-    """A poll of a pending payment: until it has waited long (then the
-    fragment offers a form to cancel, with the visitor's CSRF token), the
-    fragment is the same at every poll and kept per process."""
-    if context["long_pending"]:
-        return render(request, "checkout/confirm.html#booking-status", context)
+    """A poll of a pending payment: the fragment is the same at every poll
+    until the payment changes or the wait grows long (then it offers a way
+    out, with a form to cancel: the CSRF token is put in per response), so it
+    is kept per process (storefront.page_cache)."""
     key = (
         f"checkout:pending:{payment.merchant_order_id}:{payment.user_id}:"
-        f"{payment.updated_at.timestamp()}:{get_language()}"
+        f"{payment.updated_at.timestamp()}:{context['long_pending']:d}:"
+        f"{context['can_return']:d}:{get_language()}"
     )
-    html = caches["local"].get(key)
-    if html is None:
-        html = render_to_string(
-            "checkout/confirm.html#booking-status", context, request=request
-        )
-        caches["local"].set(key, html, settings.CHECKOUT_PENDING_HELP_SECONDS)
-    return HttpResponse(html)
+    return page_cache.cached_page(
+        request,
+        key,
+        lambda: render(request, "checkout/confirm.html#booking-status", context),
+    )
 
 
 # A booked payment's status fragment is kept per process under a key naming

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from checkout.models import Booking, Payment
+from storefront import page_cache
 from tests import factories
 from tests.checkout.test_views import confirm_url, paid_booking
 from tests.fixtures import Shop
@@ -114,8 +115,11 @@ def test_a_pending_poll_turns_into_the_long_wait_fragment_with_a_live_token(
     with time_machine.travel(payment.created_at + datetime.timedelta(seconds=31)):
         Payment.objects.filter(pk=payment.pk).update(last_checked_at=timezone.now())
         long = client.get(confirm_url(payment), **HTMX).content.decode()
+        again = client.get(confirm_url(payment), **HTMX).content.decode()  # kept
     assert "Cancel this payment" in long and 'data-testid="long-pending"' in long
-    assert re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', long)
+    token = r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"'
+    assert re.search(token, long)[1] != re.search(token, again)[1]  # each its own
+    assert page_cache.CSRF_PLACEHOLDER not in again
 
 
 # The confirm page once booked: the session, the payment with its owner and
