@@ -165,14 +165,40 @@ def _payment_for_owner(request, merchant_order_id):
     )
 
 
-# Not needed to answer a poll (read if ever used): the snapshot is the
-# largest column of all.
-POLL_DEFERRED_FIELDS = (
-    "snapshot",
-    "booking__promo_code",
-    "user__last_login",
-    "user__date_joined",
+# What a poll reads: enough to check the owner (as django.contrib.auth would),
+# to decide whether to ask PhonePe, and to find the kept fragment and page
+# (see confirm_booking). The fewer the columns, the cheaper the query is to
+# build; a fragment or page rendered afresh reads the whole payment
+# (``_whole_payment``).
+POLL_FIELDS = (
+    "id",
+    "merchant_order_id",
+    "user_id",
+    "amount_paise",
+    "status",
+    "resolution",
+    "gateway_order_id",
+    "gateway_state",
+    "page_url",
+    "expires_at",
+    "last_checked_at",
+    "created_at",
+    "updated_at",
+    "booking__id",
+    "booking__updated_at",
+    "user__id",
+    "user__password",
+    "user__is_active",
+    "user__first_name",
+    "user__email",
 )
+
+
+def _whole_payment(payment):
+    """The payment read whole, for rendering its status afresh."""
+    return Payment.objects.select_related("booking__assigned_priest", "user").get(
+        pk=payment.pk
+    )
 
 
 def _payment_for_session_owner(request, merchant_order_id):
@@ -201,7 +227,7 @@ def _payment_for_session_owner(request, merchant_order_id):
     try:
         payment = (
             Payment.objects.select_related("booking", "user")
-            .defer(*POLL_DEFERRED_FIELDS)
+            .only(*POLL_FIELDS)
             .get(merchant_order_id=merchant_order_id, user_id=user_id)
         )
     except (Payment.DoesNotExist, ValueError):
@@ -294,7 +320,7 @@ def confirm_booking(request):
         if html is None:
             html = render_to_string(
                 "checkout/confirm.html#booking-status",
-                _status_context(payment),
+                _status_context(_whole_payment(payment)),
                 request=request,
             )
             caches["local"].set(settled_key, html, SETTLED_FRAGMENT_SECONDS)
@@ -303,10 +329,11 @@ def confirm_booking(request):
         response = HttpResponse(html, status=HTMX_STOP_POLLING)
         return trigger_client_event(response, "cartChanged")
     context = _status_context(payment)
+    if context["state"] == "pending" and not full_page:
+        return _pending_fragment(request, payment, context)
+    context = _status_context(_whole_payment(payment))
     if full_page:
         return render(request, "checkout/confirm.html", context)
-    if context["state"] == "pending":
-        return _pending_fragment(request, payment, context)
     response = render(
         request,
         "checkout/confirm.html#booking-status",
@@ -349,7 +376,11 @@ def _pending_fragment(request, payment, context):
     return page_cache.cached_page(
         request,
         key,
-        lambda: render(request, "checkout/confirm.html#booking-status", context),
+        lambda: render(
+            request,
+            "checkout/confirm.html#booking-status",
+            _status_context(_whole_payment(payment)),
+        ),
     )
 
 
