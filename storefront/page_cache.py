@@ -84,9 +84,10 @@ def _with_token(request, content: bytes) -> bytes:
     return content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
 
 
-def cached_page(request, key: str, render) -> HttpResponse:
+def cached_page(request, key: str, render, timeout=None) -> HttpResponse:
     """Return the page kept under ``key`` (which must name everything it
-    shows), rendering it with ``render()`` the first time."""
+    shows), rendering it with ``render()`` the first time; kept ``timeout``
+    seconds at most (default ``catalog_cache.LOCAL_TIMEOUT``)."""
     local = caches["local"]
     cached = local.get(key)
     if cached is None:
@@ -102,7 +103,7 @@ def cached_page(request, key: str, render) -> HttpResponse:
             local.set(
                 key,
                 (content, response["Content-Type"]),
-                catalog_cache.LOCAL_TIMEOUT,
+                catalog_cache.LOCAL_TIMEOUT if timeout is None else timeout,
             )
         response.content = _with_token(request, content)
     else:
@@ -112,13 +113,15 @@ def cached_page(request, key: str, render) -> HttpResponse:
     return response
 
 
-def catalog_page(vary=None, *, anonymous_only=False):
+def catalog_page(vary=None, *, anonymous_only=False, timeout=None):
     """Keep the view's page per catalog version, language, URL and visitor.
 
     ``vary(request)`` returns more of the key (a string), or None when this
     request's page must be rendered for it (it shows live data, say).
     ``anonymous_only``: only visitors with nothing of their own get a kept
     page (the view shows more of a visitor than the header does).
+    ``timeout``: seconds a page is kept at most, for a page that also shows
+    live data which may lag that long.
     """
 
     def decorator(view):
@@ -139,7 +142,9 @@ def catalog_page(vary=None, *, anonymous_only=False):
                 f"page:{catalog_cache.catalog_version()}:{get_language()}:"
                 f"{view.__module__}.{view.__name__}:{digest}:{extra}:{visitor}"
             )
-            return cached_page(request, key, lambda: view(request, *args, **kwargs))
+            return cached_page(
+                request, key, lambda: view(request, *args, **kwargs), timeout
+            )
 
         return wrapped
 

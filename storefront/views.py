@@ -286,9 +286,15 @@ def _service_context(request, service, *, form=None, date_text=None, added=None)
     }
 
 
+# The quick days skip days that are full, which bookings change: a kept
+# service page may show a day that filled up at most this long ago (its times,
+# loaded when the day is chosen, and Add to cart are always live).
+SERVICE_PAGE_SECONDS = 15
+
+
 def _service_page_day(request):
-    """What a shared service page depends on besides the catalog: today (its
-    quick days); none is shared once a date is chosen (its times are live)."""
+    """What a kept service page depends on besides the catalog: today (its
+    quick days); none is kept once a date is chosen (its times are live)."""
     if request.GET.get("date"):
         return None
     return services.bookable_date_range()[0].isoformat()
@@ -296,7 +302,9 @@ def _service_page_day(request):
 
 @require_GET
 # The service page shows the visitor's city too: kept for anonymous visitors.
-@page_cache.catalog_page(_service_page_day, anonymous_only=True)
+@page_cache.catalog_page(
+    _service_page_day, anonymous_only=True, timeout=SERVICE_PAGE_SECONDS
+)
 def service_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     service = _active_service(slug)
     return render(

@@ -171,6 +171,7 @@ def test_a_service_page_with_a_date_is_live(puja, django_assert_max_num_queries)
 
 def test_the_quick_days_of_a_shared_service_page_follow_the_day(puja, monkeypatch):
     service, _package = puja
+    factories.make_slot(start=datetime.time(7, 0))  # every day has room
     url = service.get_absolute_url()
     today = storefront_services.today_in_india()
     tomorrow = today + datetime.timedelta(days=1)
@@ -283,3 +284,25 @@ def test_a_message_is_shown_once_and_not_kept(puja, settings, storage):
     assert "was added to your cart" not in customer.get(URL).content.decode()
     kept = [caches["local"].get(key)[0].decode() for key in kept_pages()]
     assert kept and all("was added" not in html for html in kept)
+
+
+def test_a_kept_service_page_lives_seconds_only(puja):
+    """Its quick days skip full days, which bookings change: it is kept for
+    SERVICE_PAGE_SECONDS at most, the catalog for longer."""
+    import time_machine
+
+    from storefront.views import SERVICE_PAGE_SECONDS
+
+    service, _package = puja
+    factories.make_slot(start=datetime.time(7, 0))
+    url = service.get_absolute_url()
+    with time_machine.travel(0, tick=False) as traveller:
+        traveller.move_to(datetime.datetime.now(datetime.UTC))
+        Client().get(url)
+        Client().get(URL)
+        assert len(shared_entries()) == 2
+        traveller.shift(SERVICE_PAGE_SECONDS + 1)
+        kept = [
+            caches["local"].get(key.removeprefix(":1:")) for key in shared_entries()
+        ]
+        assert sum(entry is not None for entry in kept) == 1  # the catalog's
