@@ -25,8 +25,11 @@ timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 20)
 keepalive = 5
 # Recycle workers now and then, jittered so they do not all restart at once.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = 200
+# Not too often: a worker's local cache (kept pages and fragments, see
+# storefront/page_cache.py) starts empty, and at a few hundred requests/s a
+# recycle every 2,000 requests came every few seconds.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
+max_requests_jitter = 2000
 # No control socket: several gunicorn processes on one host would otherwise
 # share its default path.
 control_socket_disable = True

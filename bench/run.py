@@ -280,7 +280,8 @@ def prepare_data(sandbox, *, webhook_payments):
 
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(owner.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    # The backend a sign-in records (axes' backend, first, only refuses).
+    session[BACKEND_SESSION_KEY] = "storefront.auth_backends.EmailOrUsernameBackend"
     session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
     session.save()
     cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"

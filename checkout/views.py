@@ -1,5 +1,6 @@
 """Checkout pages and the PhonePe webhook (the JSON API for apps is in api/)."""
 
+import hashlib
 import re
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -42,7 +44,7 @@ from checkout.csp import allow_payment_redirect
 from checkout.models import Booking, BookingItem, CreditNote, Payment
 from priests import selectors as priest_selectors
 from security.ratelimits import hit, rate_limit, too_many_requests
-from storefront import capacity, formats
+from storefront import capacity, formats, page_cache
 from storefront import services as storefront_services
 from storefront.capacity import slot_availability
 from storefront.exceptions import StorefrontError
@@ -163,14 +165,40 @@ def _payment_for_owner(request, merchant_order_id):
     )
 
 
-# Not needed to answer a poll (read if ever used): the snapshot is the
-# largest column of all.
-POLL_DEFERRED_FIELDS = (
-    "snapshot",
-    "booking__promo_code",
-    "user__last_login",
-    "user__date_joined",
+# What a poll reads: enough to check the owner (as django.contrib.auth would),
+# to decide whether to ask PhonePe, and to find the kept fragment and page
+# (see confirm_booking). The fewer the columns, the cheaper the query is to
+# build; a fragment or page rendered afresh reads the whole payment
+# (``_whole_payment``).
+POLL_FIELDS = (
+    "id",
+    "merchant_order_id",
+    "user_id",
+    "amount_paise",
+    "status",
+    "resolution",
+    "gateway_order_id",
+    "gateway_state",
+    "page_url",
+    "expires_at",
+    "last_checked_at",
+    "created_at",
+    "updated_at",
+    "booking__id",
+    "booking__updated_at",
+    "user__id",
+    "user__password",
+    "user__is_active",
+    "user__first_name",
+    "user__email",
 )
+
+
+def _whole_payment(payment):
+    """The payment read whole, for rendering its status afresh."""
+    return Payment.objects.select_related("booking__assigned_priest", "user").get(
+        pk=payment.pk
+    )
 
 
 def _payment_for_session_owner(request, merchant_order_id):
@@ -199,7 +227,7 @@ def _payment_for_session_owner(request, merchant_order_id):
     try:
         payment = (
             Payment.objects.select_related("booking", "user")
-            .defer(*POLL_DEFERRED_FIELDS)
+            .only(*POLL_FIELDS)
             .get(merchant_order_id=merchant_order_id, user_id=user_id)
         )
     except (Payment.DoesNotExist, ValueError):
@@ -271,31 +299,41 @@ def confirm_booking(request):
     "stop polling" and tells the header badge that the cart was converted or
     unfrozen. htmx restoring the page from history gets the whole page.
     """
-    if not request.htmx and not request.user.is_authenticated:
-        # Back from PhonePe in another browser or after the session expired:
-        # sign in, then come back here (still only to one's own order).
-        return redirect_to_login(
-            request.get_full_path(), login_url=reverse("storefront:login")
-        )
-    payment = _payment_for_session_owner(request, request.GET.get("order", ""))
+    full_page = not request.htmx or request.htmx.history_restore_request
+    try:
+        # The payment and its owner in one query, checked against the session.
+        payment = _payment_for_session_owner(request, request.GET.get("order", ""))
+    except Http404:
+        if not request.htmx and not request.user.is_authenticated:
+            # Back from PhonePe in another browser or after the session
+            # expired: sign in, then come back here (still only to one's own order).
+            return redirect_to_login(
+                request.get_full_path(), login_url=reverse("storefront:login")
+            )
+        raise
     payment = reconcile.refresh_pending_payment(payment=payment, source="poll")
-    if not request.htmx or request.htmx.history_restore_request:
-        return render(request, "checkout/confirm.html", _status_context(payment))
     settled_key = _settled_fragment_key(payment)
     if settled_key is not None:
+        # Booked: the status is the same for every poll and page load until
+        # the payment or booking changes (which is a new key).
         html = caches["local"].get(settled_key)
         if html is None:
             html = render_to_string(
                 "checkout/confirm.html#booking-status",
-                _status_context(payment),
+                _status_context(_whole_payment(payment)),
                 request=request,
             )
             caches["local"].set(settled_key, html, SETTLED_FRAGMENT_SECONDS)
+        if full_page:
+            return _booked_page(request, settled_key, html)
         response = HttpResponse(html, status=HTMX_STOP_POLLING)
         return trigger_client_event(response, "cartChanged")
     context = _status_context(payment)
-    if context["state"] == "pending":
-        return render(request, "checkout/confirm.html#booking-status", context)
+    if context["state"] == "pending" and not full_page:
+        return _pending_fragment(request, payment, context)
+    context = _status_context(_whole_payment(payment))
+    if full_page:
+        return render(request, "checkout/confirm.html", context)
     response = render(
         request,
         "checkout/confirm.html#booking-status",
@@ -303,6 +341,47 @@ def confirm_booking(request):
         status=HTMX_STOP_POLLING,
     )
     return trigger_client_event(response, "cartChanged")
+
+
+def _booked_page(request, settled_key, status_html):
+    """The whole confirm page of a booked payment, kept per process for this
+    visitor's header (storefront.page_cache) like its status fragment."""
+
+    def render_page():
+        return render(
+            request,
+            "checkout/confirm.html",
+            {"state": "booked", "status_html": mark_safe(status_html)},
+        )
+
+    visitor = page_cache.visitor_key(request)
+    if visitor is None:
+        return render_page()
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return page_cache.cached_page(
+        request, f"{settled_key}:page:{path}:{visitor}", render_page
+    )
+
+
+def _pending_fragment(request, payment, context):
+    """A poll of a pending payment: the fragment is the same at every poll
+    until the payment changes or the wait grows long (then it offers a way
+    out, with a form to cancel: the CSRF token is put in per response), so it
+    is kept per process (storefront.page_cache)."""
+    key = (
+        f"checkout:pending:{payment.merchant_order_id}:{payment.user_id}:"
+        f"{payment.updated_at.timestamp()}:{context['long_pending']:d}:"
+        f"{context['can_return']:d}:{get_language()}"
+    )
+    return page_cache.cached_page(
+        request,
+        key,
+        lambda: render(
+            request,
+            "checkout/confirm.html#booking-status",
+            _status_context(_whole_payment(payment)),
+        ),
+    )
 
 
 # A booked payment's status fragment is kept per process under a key naming

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, new_method_proxy
 
-from storefront import selectors
+from storefront import page_cache, selectors
 
 
 class LazyCount(SimpleLazyObject):
@@ -11,7 +11,8 @@ class LazyCount(SimpleLazyObject):
     __float__ = new_method_proxy(float)
 
 
-def _cart_count(request) -> int:
+def cart_count(request) -> int:
+    """The count on the header's cart badge."""
     session = getattr(request, "session", None)
     return selectors.live_cart_line_count(
         user=getattr(request, "user", None),
@@ -34,11 +35,20 @@ BUSINESS = {
 def site(request):
     """Site-wide template values: site URL, DEBUG, cart badge count, the business.
 
-    The count is lazy: it costs its one query only on pages that show it.
+    The count is lazy: it costs its one query only on pages that show it. A
+    page shared between visitors (``storefront.page_cache``) has no cart to
+    count and a placeholder where the CSRF tokens go.
     """
-    return {
+    values = {
         "SITE_URL": settings.SITE_URL,
         "DEBUG": settings.DEBUG,
-        "cart_count": LazyCount(lambda: _cart_count(request)),
+        "cart_count": LazyCount(lambda: cart_count(request)),
         "business": BUSINESS,
     }
+    if page_cache.is_shared(request):
+        values["csrf_token"] = page_cache.CSRF_PLACEHOLDER
+        # The count its key was made with (page_cache.visitor_key).
+        counted = getattr(request, page_cache.COUNT_ATTR, None)
+        if counted is not None:
+            values["cart_count"] = counted
+    return values

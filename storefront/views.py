@@ -30,7 +30,15 @@ from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 
 from security.ratelimits import rate_limit
-from storefront import capacity, catalog_cache, formats, languages, selectors, services
+from storefront import (
+    capacity,
+    catalog_cache,
+    formats,
+    languages,
+    page_cache,
+    selectors,
+    services,
+)
 from storefront.capacity import slot_availability
 from storefront.exceptions import BookingDateError, StorefrontError
 from storefront.forms import (
@@ -77,9 +85,12 @@ def _cart_changed(response: HttpResponse) -> HttpResponse:
 
 @vary_on_htmx
 @require_GET
+@page_cache.catalog_page()
 def catalog(request: HtmxHttpRequest) -> HttpResponse:
     """The catalog. Its results are rendered once per catalog version and query
-    (``storefront.catalog_cache``); nothing in them depends on the visitor."""
+    (``storefront.catalog_cache``); nothing in them depends on the visitor. A
+    visitor with nothing of their own gets the whole page from the cache
+    (``storefront.page_cache``)."""
     version = catalog_cache.catalog_version()
     categories = catalog_cache.get_or_render(
         catalog_cache.fragment_key(version, "categories", QueryDict()),
@@ -275,7 +286,25 @@ def _service_context(request, service, *, form=None, date_text=None, added=None)
     }
 
 
+# The quick days skip days that are full, which bookings change: a kept
+# service page may show a day that filled up at most this long ago (its times,
+# loaded when the day is chosen, and Add to cart are always live).
+SERVICE_PAGE_SECONDS = 15
+
+
+def _service_page_day(request):
+    """What a kept service page depends on besides the catalog: today (its
+    quick days); none is kept once a date is chosen (its times are live)."""
+    if request.GET.get("date"):
+        return None
+    return services.bookable_date_range()[0].isoformat()
+
+
 @require_GET
+# The service page shows the visitor's city too: kept for anonymous visitors.
+@page_cache.catalog_page(
+    _service_page_day, anonymous_only=True, timeout=SERVICE_PAGE_SECONDS
+)
 def service_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     service = _active_service(slug)
     return render(

@@ -27,6 +27,19 @@ def _fresh_rate_limits(request, django_db_blocker):
             cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_local_caches():
+    """Each test reads the catalog version anew (the last test's rolled back)
+    and finds no page or fragment cached by another test."""
+    from django.core.cache import caches
+
+    from storefront import catalog_cache
+
+    catalog_cache.forget_version()
+    caches["local"].clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     args = dict(browser_type_launch_args)

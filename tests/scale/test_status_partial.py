@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from checkout.models import Booking, Payment
+from storefront import page_cache
 from tests import factories
 from tests.checkout.test_views import confirm_url, paid_booking
 from tests.fixtures import Shop
@@ -97,3 +98,56 @@ def test_an_inactive_customer_is_refused(phonepe, client):
     assert client.get(confirm_url(payment), **HTMX).status_code == 286
     type(payment.user).objects.filter(pk=payment.user_id).update(is_active=False)
     assert client.get(confirm_url(payment), **HTMX).status_code == 404
+
+
+def test_a_pending_poll_turns_into_the_long_wait_fragment_with_a_live_token(
+    phonepe, client
+):
+    import time_machine
+
+    payment = Shop().start()
+    client.force_login(payment.user)
+    client.get(confirm_url(payment), **HTMX)  # asks PhonePe once
+    with time_machine.travel(payment.created_at + datetime.timedelta(seconds=29)):
+        Payment.objects.filter(pk=payment.pk).update(last_checked_at=timezone.now())
+        short = client.get(confirm_url(payment), **HTMX).content.decode()  # cached
+    assert "Cancel this payment" not in short
+    with time_machine.travel(payment.created_at + datetime.timedelta(seconds=31)):
+        Payment.objects.filter(pk=payment.pk).update(last_checked_at=timezone.now())
+        long = client.get(confirm_url(payment), **HTMX).content.decode()
+        again = client.get(confirm_url(payment), **HTMX).content.decode()  # kept
+    assert "Cancel this payment" in long and 'data-testid="long-pending"' in long
+    token = r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"'
+    assert re.search(token, long)[1] != re.search(token, again)[1]  # each its own
+    assert page_cache.CSRF_PLACEHOLDER not in again
+
+
+# The confirm page once booked: the session, the payment with its owner and
+# booking, the header's cart badge (the status region is the cached fragment).
+CONFIRM_PAGE_QUERIES = 3
+
+
+def test_confirm_page_of_a_booked_payment_is_three_queries_and_follows_changes(
+    phonepe, client, django_assert_num_queries
+):
+    payment, booking = paid_booking(phonepe, Shop())
+    client.force_login(payment.user)
+    first = client.get(confirm_url(payment))
+    assert first.status_code == 200 and booking.book_id in first.content.decode()
+    with django_assert_num_queries(CONFIRM_PAGE_QUERIES):
+        page = client.get(confirm_url(payment))
+    html = page.content.decode()
+    assert booking.book_id in html and "Your puja is booked" in html
+    assert status_badge(page) == status_badge(first)
+    booking.status = Booking.Status.CANCELLED
+    booking.save()
+    assert "cancelled" in status_badge(client.get(confirm_url(payment))).lower()
+
+
+def test_confirm_page_sends_a_signed_out_visitor_to_sign_in(phonepe, client):
+    payment, _booking = paid_booking(phonepe, Shop())
+    response = client.get(confirm_url(payment))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    stranger = factories.make_user()
+    client.force_login(stranger)
+    assert client.get(confirm_url(payment)).status_code == 404
