@@ -280,7 +280,9 @@ class Store:
             self.generation += 1
             self.webhooks.clear()
             self._persist()
-            return {"reset": True}
+        # Outside the store's lock: an attempt on the wire may need it to record.
+        idle = self.webhooks.wait_until_idle(timeout=self.config.webhook_timeout + 1)
+        return {"reset": True, "idle": idle}
 
     # -- OAuth -----------------------------------------------------------------------------
 

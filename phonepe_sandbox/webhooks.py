@@ -79,6 +79,9 @@ class Dispatcher:
         self._pending = {}  # Job.key -> Job scheduled and not yet delivered or given up
         self._next_id = 1
         self.generation = 0
+        # Attempts on the wire (request sent, response not yet read).
+        self._sending = 0
+        self._idle = threading.Condition(self._lock)
         # Called (with no lock held) when a job becomes pending or stops being pending.
         self.on_pending_change = on_pending_change
 
@@ -91,6 +94,16 @@ class Dispatcher:
             self._pending = {}
             self._next_id = 1
             self.generation += 1
+
+    def wait_until_idle(self, timeout):
+        """Wait (up to ``timeout`` s) until no attempt is on the wire; return whether so.
+
+        After ``clear`` no new attempt starts, but one already sent may still be
+        answered by the receiver; a reset waits for it so that no delivery of the
+        old generation reaches the receiver afterwards.
+        """
+        with self._idle:
+            return self._idle.wait_for(lambda: self._sending == 0, timeout=timeout)
 
     def pending(self):
         """Return the saved form of every delivery still to be made, oldest first."""
@@ -265,6 +278,10 @@ class Dispatcher:
             },
         )
         status, error = None, None
+        with self._lock:
+            if job.generation != self.generation:
+                return None
+            self._sending += 1
         try:
             with urllib.request.urlopen(
                 request, timeout=job.settings["webhook_timeout"]
@@ -277,6 +294,10 @@ class Dispatcher:
             exc.close()
         except Exception as exc:  # connection refused, timeout, bad URL...
             error = f"{type(exc).__name__}: {exc}"
+        finally:
+            with self._idle:
+                self._sending -= 1
+                self._idle.notify_all()
         return self._record(
             job,
             attempt=attempt,

@@ -47,7 +47,10 @@ def phonepe(sandbox, settings):
     settings.PHONEPE_OAUTH_URL = ""
     settings.PHONEPE_TIMEOUT_SECONDS = 2
     settings.SITE_URL = "http://testserver"
-    return sandbox
+    yield sandbox
+    # Before the test's data goes: stop its deliveries and wait for any on the
+    # wire, so none reaches a live server while the next test runs.
+    sandbox.reset()
 
 
 @pytest.fixture

@@ -247,3 +247,20 @@ def test_webhooks_listing_filters_by_order(sandbox, api, receiver):
         "sent_at",
         "body",
     }
+
+
+def test_reset_waits_for_a_delivery_already_on_the_wire(sandbox, api, receiver):
+    """A test's reset must not return while its webhook is still being answered:
+    that delivery would reach the receiver (a live server) during the next test."""
+    receiver.delay = 0.8
+    api.create("WIRE-1")
+    sandbox.settle("WIRE-1", "pay_upi")
+    receiver.wait_for(1, "WIRE-1")  # arrived; the answer takes 0.8 s
+
+    started = time.monotonic()
+    assert sandbox.reset() == {"reset": True, "idle": True}
+    assert time.monotonic() - started >= 0.5
+    # The answered attempt belongs to the old generation: no retry, no record.
+    time.sleep(0.3)
+    assert len(receiver.received("WIRE-1")) == 1
+    assert sandbox.webhooks("WIRE-1") == []
