@@ -23,18 +23,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checkout import audit, phonepe, promos, snapshots, states, tasks
+from checkout import audit, bookings, phonepe, promos, snapshots, states, tasks
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import (
-    Booking,
-    BookingItem,
     Payment,
     Refund,
     SlotHold,
     new_book_id,
 )
-from priests import services as priest_services
 from storefront import capacity
 from storefront import services as storefront_services
 from storefront.exceptions import SlotUnavailableError, StorefrontError
@@ -797,7 +794,7 @@ def _book_paid_payment(
                 payment=payment,
             ):
                 raise _SettleUnderLock
-            booking = _new_booking(payment=payment, book_id=new_book_id())
+            booking = bookings.new_booking(payment=payment, book_id=new_book_id())
             if (
                 states.move_rows(
                     payment.holds.filter(expires_at__gt=now),
@@ -821,7 +818,7 @@ def _book_paid_payment(
                 payment=payment,
             ):
                 raise _SettleUnderLock
-            _booking_created(payment=payment, booking=booking, source=source)
+            bookings.booking_created(payment=payment, booking=booking, source=source)
             booked = copy.copy(payment)  # the caller's stays as read
             for name, value in paid.items():
                 setattr(booked, name, value)
@@ -836,69 +833,9 @@ def _book_paid_payment(
     return result
 
 
-def _unused_book_id():
-    """Return a new BK- id not yet taken (the unique constraint backs this up)."""
-    while True:
-        book_id = new_book_id()
-        if not Booking.objects.filter(book_id=book_id).exists():
-            return book_id
-
-
-def _item_texts(line) -> dict:
-    """Return a booking item's text fields for each language from a snapshot line.
-
-    Snapshots from before Hindi (no ``*_hi``) give their English text to both.
-    """
-    fields = {}
-    for name in snapshots.LINE_TEXTS:
-        english = line.get(name, "")
-        fields[name] = english
-        for code, _name in settings.LANGUAGES:
-            own = (
-                english
-                if code == settings.LANGUAGE_CODE
-                else line.get(f"{name}_{code}")
-            )
-            fields[f"{name}_{code}"] = own or english
-    return fields
-
-
-def _new_booking(*, payment, book_id):
-    """Create the booking of the paid payment and its items from its snapshot."""
-    snapshot = payment.snapshot
-    lines = snapshot["lines"]
-    booking = Booking.objects.create(
-        book_id=book_id,
-        payment=payment,
-        user_id=payment.user_id,
-        subtotal_paise=snapshot["subtotal_paise"],
-        discount_paise=snapshot["discount_paise"],
-        total_paise=payment.amount_paise,
-        promo_code=snapshot.get("promo_code", ""),
-        address=snapshot["address"],
-        contact_phone=snapshot.get("contact_phone", ""),
-        first_date=min(datetime.date.fromisoformat(line["date"]) for line in lines),
-    )
-    BookingItem.objects.bulk_create(
-        BookingItem(
-            booking=booking,
-            package_id=line["package_id"],
-            **_item_texts(line),
-            date=datetime.date.fromisoformat(line["date"]),
-            slot_id=line["slot_id"],
-            price_paise=line["price_paise"],
-            priest_count=line["priest_count"],
-            kind=line.get("kind", ""),
-            sankalp=line.get("sankalp", {}),
-        )
-        for line in lines
-    )
-    return booking
-
-
 def _create_booking(*, payment, source):
     """Create the booking of the locked, paid payment from its snapshot."""
-    booking = _new_booking(payment=payment, book_id=_unused_book_id())
+    booking = bookings.new_booking(payment=payment, book_id=bookings.unused_book_id())
     for hold in payment.holds.all():
         hold.booking = booking
         states.move(
@@ -908,31 +845,5 @@ def _create_booking(*, payment, source):
     states.move(
         cart, Cart.Status.CONVERTED, source=source, payment=payment, update_fields=[]
     )
-    _booking_created(payment=payment, booking=booking, source=source)
+    bookings.booking_created(payment=payment, booking=booking, source=source)
     return booking
-
-
-def _booking_created(*, payment, booking, source):
-    """Count the promo use, audit the booking, schedule its email (and priest)."""
-    if payment.promo_id:
-        storefront_services.record_promo_use(
-            promo=payment.promo,
-            user=payment.user,
-            reference=booking.book_id,
-            discount_paise=payment.snapshot["discount_paise"],
-        )
-    record_audit(
-        source=source,
-        action="booking.created",
-        payment=payment,
-        booking=booking,
-        to_state=booking.status,
-        message=f"Booking {booking.book_id} for {format_rupees(booking.total_paise)}.",
-    )
-    # The email is rendered and sent by a worker, off the request path.
-    tasks.enqueue(tasks.send_booking_confirmation, booking_id=booking.pk)
-    if settings.PRIESTS_AUTO_ASSIGN:
-        booking_id = booking.pk
-        transaction.on_commit(
-            lambda: priest_services.auto_assign_after_booking(booking_id=booking_id)
-        )
