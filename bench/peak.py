@@ -44,6 +44,7 @@ from bench.run import (  # noqa: E402
     git_commit,
     gunicorn,
     percentile,
+    prepare_site,
     wait_until_up,
 )
 from tests.sandbox_process import SandboxProcess  # noqa: E402
@@ -334,19 +335,7 @@ def main():
     processes = []
     log = open(Path(tmp) / "processes.log", "w")  # noqa: SIM115
     try:
-        for command in (
-            ["migrate", "--noinput"],
-            ["createcachetable"],
-            ["load_demo_data"],
-            ["collectstatic", "--noinput"],
-        ):
-            subprocess.run(
-                [sys.executable, "manage.py", *command],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
+        prepare_site(env)
         emails, tag = prepare(args.customers)
         for port in ports:
             processes.append(

@@ -195,6 +195,23 @@ def wait_until_up(port, path):
 # Set-up ----------------------------------------------------------------------------
 
 
+def prepare_site(env):
+    """Migrate the database, add the cache table, demo data and static files."""
+    for command in (
+        ["migrate", "--noinput"],
+        ["createcachetable"],
+        ["load_demo_data"],
+        ["collectstatic", "--noinput"],
+    ):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
 def gunicorn(module, port, env, workers):
     return subprocess.Popen(
         [
@@ -421,19 +438,7 @@ def main():
     os.environ.update(env)
     servers = []
     try:
-        for command in (
-            ["migrate", "--noinput"],
-            ["createcachetable"],
-            ["load_demo_data"],
-            ["collectstatic", "--noinput"],
-        ):
-            subprocess.run(
-                [sys.executable, "manage.py", *command],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
+        prepare_site(env)
         data = prepare_data(
             sandbox, webhook_payments=WEBHOOK_WARMUP + args.webhooks * 2
         )

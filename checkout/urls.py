@@ -1,6 +1,6 @@
 from django.urls import path
 
-from checkout import views
+from checkout import booking_views, views
 
 app_name = "checkout"
 
@@ -8,28 +8,34 @@ urlpatterns = [
     path("checkout/", views.checkout_page, name="checkout"),
     path("checkout/pay/", views.pay, name="pay"),
     path("confirmbooking/", views.confirm_booking, name="confirm"),
-    path("bookings/", views.my_bookings, name="my-bookings"),
+    path("bookings/", booking_views.my_bookings, name="my-bookings"),
     path("confirmbooking/cancel/", views.cancel_payment, name="cancel-payment"),
-    path("bookings/<str:book_id>/", views.booking_detail, name="booking-detail"),
+    path(
+        "bookings/<str:book_id>/", booking_views.booking_detail, name="booking-detail"
+    ),
     path(
         "bookings/<str:book_id>/invoice/",
-        views.booking_invoice,
+        booking_views.booking_invoice,
         name="booking-invoice",
     ),
     path(
         "bookings/<str:book_id>/credit-notes/<int:credit_note_id>/",
-        views.booking_credit_note,
+        booking_views.booking_credit_note,
         name="booking-credit-note",
     ),
     path(
         "bookings/<str:book_id>/calendar.ics",
-        views.booking_calendar,
+        booking_views.booking_calendar,
         name="booking-calendar",
     ),
-    path("bookings/<str:book_id>/cancel/", views.booking_cancel, name="booking-cancel"),
+    path(
+        "bookings/<str:book_id>/cancel/",
+        booking_views.booking_cancel,
+        name="booking-cancel",
+    ),
     path(
         "bookings/<str:book_id>/reschedule/",
-        views.booking_reschedule,
+        booking_views.booking_reschedule,
         name="booking-reschedule",
     ),
     path(
