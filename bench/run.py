@@ -19,6 +19,7 @@ file. Results are appended to bench/results.md with the date and commit.
     make bench
     .venv/bin/python bench/run.py --seconds 3 --rounds 3 --concurrency 8
     .venv/bin/python bench/run.py --webhooks-only
+    .venv/bin/python bench/run.py --pages status,confirm --webhooks 0 --no-record
 """
 
 import argparse
@@ -410,6 +411,12 @@ def main():
     parser.add_argument("--webhooks", type=int, default=100)
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument(
+        "--pages",
+        default="",
+        help="only the pages whose name contains one of these comma-separated "
+        "words (the bare view is always measured), e.g. --pages status,confirm",
+    )
+    parser.add_argument(
         "--webhooks-only",
         action="store_true",
         help="skip the pages (and the bare project): measure only the webhooks",
@@ -491,6 +498,11 @@ def run_pages(args, port, bare_port, data):
             htmx,
         ),
     ]
+    wanted = [word.strip() for word in args.pages.split(",") if word.strip()]
+    if wanted:
+        pages = pages[:1] + [
+            page for page in pages[1:] if any(word in page[0] for word in wanted)
+        ]
     for _name, page_port, path, headers in pages:  # warm up, and check each page
         response, _body = fetch(page_port, path, headers)
         if response.status not in (200, 286):

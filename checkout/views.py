@@ -29,6 +29,7 @@ from django_htmx.http import HTMX_STOP_POLLING, trigger_client_event
 
 from checkout import (
     phonepe,
+    poll,
     reconcile,
     selfservice,
     services,
@@ -155,35 +156,6 @@ def _payment_for_owner(request, merchant_order_id):
     )
 
 
-# What a poll reads: enough to check the owner (as django.contrib.auth would),
-# to decide whether to ask PhonePe, and to find the kept fragment and page
-# (see confirm_booking). The fewer the columns, the cheaper the query is to
-# build; a fragment or page rendered afresh reads the whole payment
-# (``_whole_payment``).
-POLL_FIELDS = (
-    "id",
-    "merchant_order_id",
-    "user_id",
-    "amount_paise",
-    "status",
-    "resolution",
-    "gateway_order_id",
-    "gateway_state",
-    "page_url",
-    "expires_at",
-    "last_checked_at",
-    "created_at",
-    "updated_at",
-    "booking__id",
-    "booking__updated_at",
-    "user__id",
-    "user__password",
-    "user__is_active",
-    "user__first_name",
-    "user__email",
-)
-
-
 def _whole_payment(payment):
     """The payment read whole, for rendering its status afresh."""
     return Payment.objects.select_related("booking__assigned_priest", "user").get(
@@ -191,37 +163,44 @@ def _whole_payment(payment):
     )
 
 
-def _payment_for_session_owner(request, merchant_order_id):
+def _payment_for_session_owner(request, merchant_order_id, *, with_count=False):
     """Return the payment if it belongs to the signed-in customer; else 404.
 
-    The confirm page polls every two seconds, so this costs one query (the
-    payment with its owner and booking) besides the session: the owner is
-    read with the payment instead of separately, and checked the way
-    ``django.contrib.auth.get_user`` checks a session's user (a backend we
-    use, an active user, the session's password hash). ``request.user`` is
-    then that user.
+    The confirm page polls every two seconds, so this is one round trip
+    (``checkout.poll``): the session, the payment, its booking and its owner
+    (and the header's cart count for the whole page). The owner is checked
+    the way ``django.contrib.auth.get_user`` checks a session's user (a
+    backend we use, an active user, the session's password hash);
+    ``request.user`` is then that user.
     """
     if hasattr(request, "_cached_user"):  # already loaded by something else
         return _payment_for_owner(request, merchant_order_id)
+    if not ORDER_ID_RE.match(merchant_order_id or ""):
+        raise Http404(_("No such payment."))
     session = request.session
+    found = poll.read(
+        merchant_order_id, session_key=session.session_key, with_count=with_count
+    )
+    if found.session_data is not None:
+        # As SessionStore.load() would have: the data, or no session at all.
+        session._session_cache = (
+            session.decode(found.session_data) if found.session_data else {}
+        )
+        if not found.session_data:
+            session._session_key = None
+        session.accessed = True
     user_id = session.get(auth.SESSION_KEY)
     backend_path = session.get(auth.BACKEND_SESSION_KEY)
     session_hash = session.get(auth.HASH_SESSION_KEY)
+    payment = found.payment
     if (
-        user_id is None
+        payment is None
+        or user_id is None
         or backend_path not in settings.AUTHENTICATION_BACKENDS
         or not session_hash
-        or not ORDER_ID_RE.match(merchant_order_id or "")
+        or str(payment.user_id) != str(user_id)
     ):
         raise Http404(_("No such payment."))
-    try:
-        payment = (
-            Payment.objects.select_related("booking", "user")
-            .only(*POLL_FIELDS)
-            .get(merchant_order_id=merchant_order_id, user_id=user_id)
-        )
-    except (Payment.DoesNotExist, ValueError):
-        raise Http404(_("No such payment.")) from None
     user = payment.user
     hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
     if not auth.load_backend(backend_path).user_can_authenticate(user) or not any(
@@ -229,6 +208,9 @@ def _payment_for_session_owner(request, merchant_order_id):
     ):
         raise Http404(_("No such payment."))
     request.user = request._cached_user = user
+    if found.cart_count is not None:
+        # The header's badge, counted in the same read (storefront.page_cache).
+        setattr(request, page_cache.COUNT_ATTR, found.cart_count)
     return payment
 
 
@@ -292,7 +274,9 @@ def confirm_booking(request):
     full_page = not request.htmx or request.htmx.history_restore_request
     try:
         # The payment and its owner in one query, checked against the session.
-        payment = _payment_for_session_owner(request, request.GET.get("order", ""))
+        payment = _payment_for_session_owner(
+            request, request.GET.get("order", ""), with_count=full_page
+        )
     except Http404:
         if not request.htmx and not request.user.is_authenticated:
             # Back from PhonePe in another browser or after the session

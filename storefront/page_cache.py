@@ -69,10 +69,12 @@ def visitor_key(request) -> str | None:
         return ANONYMOUS
     if SessionStorage.session_key in request.session:
         return None
-    from storefront.context_processors import cart_count
+    count = getattr(request, COUNT_ATTR, None)
+    if count is None:  # else counted already, with what the view read
+        from storefront.context_processors import cart_count
 
-    count = cart_count(request)
-    setattr(request, COUNT_ATTR, count)
+        count = cart_count(request)
+        setattr(request, COUNT_ATTR, count)
     user = request.user
     if not user.is_authenticated:
         return f"cart:{count}"

@@ -1,6 +1,6 @@
-"""The confirm page's status partial: two queries, no writes while nothing
-changes, only ever for its owner, and a cached settled fragment that follows
-changes to the booking."""
+"""The confirm page's status partial: one query (checkout.poll), no writes
+while nothing changes, only ever for its owner, and a cached settled fragment
+that follows changes to the booking."""
 
 import datetime
 import re
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def test_pending_poll_is_two_queries_and_writes_nothing(
+def test_pending_poll_is_one_query_and_writes_nothing(
     phonepe, client, django_assert_num_queries
 ):
     payment = Shop().start()
@@ -30,9 +30,10 @@ def test_pending_poll_is_two_queries_and_writes_nothing(
     assert first.status_code == 200 and 'data-state="pending"' in first.content.decode()
     checked = Payment.objects.get(pk=payment.pk).last_checked_at
     assert checked is not None
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         response = client.get(confirm_url(payment), **HTMX)
     assert response.status_code == 200
+    assert 'data-state="pending"' in response.content.decode()
     with CaptureQueriesContext(connection) as queries:
         client.get(confirm_url(payment), **HTMX)
     assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in queries)
@@ -123,11 +124,12 @@ def test_a_pending_poll_turns_into_the_long_wait_fragment_with_a_live_token(
 
 
 # The confirm page once booked: the session, the payment with its owner and
-# booking, the header's cart badge (the status region is the cached fragment).
-CONFIRM_PAGE_QUERIES = 3
+# booking and the header's cart badge in one statement (checkout.poll); the
+# status region is the kept fragment.
+CONFIRM_PAGE_QUERIES = 1
 
 
-def test_confirm_page_of_a_booked_payment_is_three_queries_and_follows_changes(
+def test_confirm_page_of_a_booked_payment_is_one_query_and_follows_changes(
     phonepe, client, django_assert_num_queries
 ):
     payment, booking = paid_booking(phonepe, Shop())
@@ -151,3 +153,75 @@ def test_confirm_page_sends_a_signed_out_visitor_to_sign_in(phonepe, client):
     stranger = factories.make_user()
     client.force_login(stranger)
     assert client.get(confirm_url(payment)).status_code == 404
+
+
+# The one read (checkout.poll) does what SessionStore.load() and
+# django.contrib.auth.get_user would have done.
+
+
+def test_an_expired_session_is_signed_out_and_sent_to_sign_in(phonepe, client):
+    from django.contrib.sessions.models import Session
+
+    payment, _booking = paid_booking(phonepe, Shop())
+    client.force_login(payment.user)
+    assert client.get(confirm_url(payment), **HTMX).status_code == 286
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.get(confirm_url(payment), **HTMX).status_code == 404
+    response = client.get(confirm_url(payment))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_forged_session_cookie_is_nobody(phonepe, client, settings):
+    payment, _booking = paid_booking(phonepe, Shop())
+    client.force_login(payment.user)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    from django.contrib.sessions.models import Session
+
+    # The owner's session row with its data re-signed by someone without the key.
+    Session.objects.filter(session_key=key).update(session_data="e30:forged:signature")
+    assert client.get(confirm_url(payment), **HTMX).status_code == 404
+    client.cookies[settings.SESSION_COOKIE_NAME] = "not-a-session-key-at-all"
+    assert client.get(confirm_url(payment), **HTMX).status_code == 404
+
+
+def test_the_poll_varies_with_the_cookie(phonepe, client):
+    payment, _booking = paid_booking(phonepe, Shop())
+    client.force_login(payment.user)
+    response = client.get(confirm_url(payment), **HTMX)
+    assert response.status_code == 286
+    assert "Cookie" in response["Vary"]
+
+
+def test_the_confirm_page_badge_counts_the_customers_live_cart(phonepe, client):
+    shop = Shop()
+    payment, booking = paid_booking(phonepe, shop)
+    client.force_login(payment.user)
+    assert badge(client.get(confirm_url(payment))) == "0"
+    # Two pujas in a new cart: the kept page is not reused for the new badge.
+    factories.make_cart(
+        user=payment.user,
+        items=[
+            (shop.package, factories.booking_date(40), shop.slot),
+            (shop.package, factories.booking_date(41), shop.slot),
+        ],
+    )
+    html = client.get(confirm_url(payment)).content.decode()
+    assert booking.book_id in html
+    assert badge(html) == "2"
+
+
+def badge(page):
+    html = page if isinstance(page, str) else page.content.decode()
+    return re.search(r'id="cart-badge"[^>]*>([^<]*)<', html, re.S).group(1).strip()
+
+
+def test_with_sessions_kept_only_in_the_cache_the_poll_reads_them_there(
+    phonepe, client, settings
+):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    payment, booking = paid_booking(phonepe, Shop())
+    client.force_login(payment.user)
+    response = client.get(confirm_url(payment), **HTMX)
+    assert response.status_code == 286 and booking.book_id in response.content.decode()
+    client.force_login(factories.make_user())
+    assert client.get(confirm_url(payment), **HTMX).status_code == 404
