@@ -10,15 +10,24 @@ executes it. The session row is read in the same statement when the session
 engine keeps sessions in the database (``db`` or ``cached_db``, whose database
 row is always as new as its cached copy), so a poll is one round trip.
 
+On PostgreSQL the statement is also prepared on the server, once per
+connection (planning the joins costs more than running them); set
+``DJANGO_DB_PREPARED_STATEMENTS=false`` behind a pooler that hands one
+client's statements to different server connections (PgBouncer in
+transaction mode). A prepared statement that fails (the pooler, a schema
+change) is dropped and the plain statement runs instead.
+
 Only the columns a poll needs are read (``PAYMENT_FIELDS`` and the others); the rest of each row
 is deferred, so a page rendered afresh reads the payment whole.
 """
 
 import dataclasses
+import logging
+import re
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 from django.utils import timezone
 
 from checkout.models import Booking, Payment
@@ -51,6 +60,9 @@ SESSION_ENGINES_IN_DATABASE = (
 LIVE_CART_STATUSES = (Cart.Status.OPEN, Cart.Status.FROZEN)
 
 
+logger = logging.getLogger(__name__)
+
+
 @dataclasses.dataclass
 class PollRead:
     payment: Payment | None
@@ -62,6 +74,7 @@ class PollRead:
 
 @dataclasses.dataclass(frozen=True)
 class _Statement:
+    name: str
     sql: str
     # (model, attnames, [(converters, expression)...]) per model, in column order.
     models: tuple
@@ -132,6 +145,7 @@ def _statement(connection, *, with_session, with_count) -> _Statement:
         f"WHERE p.{qn(Payment._meta.get_field('merchant_order_id').column)} = %s"
     )
     statement = _Statement(
+        name=f"okpuja_poll_{int(with_session)}{int(with_count)}",
         sql=sql,
         models=(payment_model, booking_model, user_model),
         with_session=with_session,
@@ -139,6 +153,46 @@ def _statement(connection, *, with_session, with_count) -> _Statement:
     )
     _statements[key] = statement
     return statement
+
+
+def _prepared_names(connection) -> set | None:
+    """The statements prepared on this connection's current server session,
+    or None where statements are not prepared."""
+    if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
+        return None
+    raw = connection.connection
+    known = getattr(connection, "_okpuja_prepared", None)
+    if known is None or known[0] is not raw:  # a new server session
+        known = (raw, set())
+        connection._okpuja_prepared = known
+    return known[1]
+
+
+def _execute(connection, cursor, statement, params):
+    names = _prepared_names(connection)
+    if names is None:
+        cursor.execute(statement.sql, params)
+        return cursor.fetchone()
+    try:
+        if statement.name not in names:
+            numbered = iter(range(1, statement.sql.count("%s") + 1))
+            sql = re.sub("%s", lambda _match: f"${next(numbered)}", statement.sql)
+            cursor.execute(f"PREPARE {statement.name} AS {sql}")
+            names.add(statement.name)
+        placeholders = ", ".join(["%s"] * len(params))
+        cursor.execute(f"EXECUTE {statement.name} ({placeholders})", params)
+        return cursor.fetchone()
+    except DatabaseError:
+        if connection.in_atomic_block:  # the transaction is spoilt: nothing to retry
+            raise
+        logger.warning("Prepared %s failed; running it unprepared", statement.name)
+        names.discard(statement.name)
+        try:
+            cursor.execute(f"DEALLOCATE {statement.name}")
+        except DatabaseError:
+            pass
+        cursor.execute(statement.sql, params)
+        return cursor.fetchone()
 
 
 def _instance(db, model_info, values, connection):
@@ -171,8 +225,7 @@ def read(merchant_order_id: str, *, session_key: str | None, with_count=False):
         params += [str(status) for status in LIVE_CART_STATUSES]
     params.append(merchant_order_id)
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        row = cursor.fetchone()
+        row = _execute(connection, cursor, statement, params)
     if row is None:
         return PollRead(payment=None, session_data=None, cart_count=None)
     widths = [len(info[1]) for info in statement.models]

@@ -145,6 +145,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The confirm page's poll prepares its one statement on each PostgreSQL
+# connection (checkout/poll.py). Off behind a pooler that moves a client
+# between server connections (PgBouncer in transaction mode).
+DB_PREPARED_STATEMENTS = env_bool("DJANGO_DB_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the write lock instead of failing at once when the web server,
     # the reconciler and webhooks write at the same time.

@@ -68,3 +68,49 @@ def test_the_count_is_the_customers_live_cart_lines(phonepe):
     )
     found = poll.read(payment.merchant_order_id, session_key=None, with_count=True)
     assert found.cart_count == payment.cart.items.count() >= 1
+
+
+# On PostgreSQL the statement is prepared once per connection (planning its
+# joins costs more than running them).
+
+
+@pytest.mark.postgres
+def test_the_statement_is_prepared_once_and_survives_losing_it(phonepe, client, caplog):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    payment, booking = paid_booking(phonepe, Shop())
+    client.force_login(payment.user)
+    url = f"/confirmbooking/?order={payment.merchant_order_id}"
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url, HTTP_HX_REQUEST="true").status_code == 286
+    with CaptureQueriesContext(connection) as second:
+        assert client.get(url, HTTP_HX_REQUEST="true").status_code == 286
+    assert [q["sql"].split()[0] for q in second] == ["EXECUTE"]
+    assert sum(q["sql"].startswith("PREPARE") for q in first) <= 1
+    # A pooler hands the next request another server session (or someone
+    # deallocates it): the poll still answers, and prepares it again next time.
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 286 and booking.book_id in response.content.decode()
+    assert "running it unprepared" in caplog.text
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(url, HTTP_HX_REQUEST="true").status_code == 286
+    assert [q["sql"].split()[0] for q in again] == ["PREPARE", "EXECUTE"]
+
+
+@pytest.mark.postgres
+def test_prepared_statements_can_be_turned_off(phonepe, client, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DB_PREPARED_STATEMENTS = False
+    payment, booking = paid_booking(phonepe, Shop())
+    client.force_login(payment.user)
+    url = f"/confirmbooking/?order={payment.merchant_order_id}"
+    client.get(url, HTTP_HX_REQUEST="true")  # renders and keeps the fragment
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 286 and booking.book_id in response.content.decode()
+    assert [q["sql"].split()[0] for q in queries] == ["SELECT"]
