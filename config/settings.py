@@ -94,7 +94,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the usual headers built once (security/middleware.py).
+    "security.middleware.CSPMiddleware",
     # Before anything reads request.POST (see security/middleware.py).
     "security.middleware.FormCharsetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -3,14 +3,19 @@
 See ``storefront/languages.py`` for how a page's language is chosen.
 """
 
+import functools
+
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_urlconf, reverse
 from django.utils import translation
-from django.utils.functional import lazy
 
 from storefront.languages import COOKIE_ATTR
 
-_admin_prefix = lazy(lambda: reverse("admin:index"), str)()
+
+@functools.cache
+def _admin_prefix(urlconf):
+    """Where the admin lives, found once per URLconf (not reversed per request)."""
+    return reverse("admin:index", urlconf=urlconf)
 
 
 class PreferredLanguageMiddleware:
@@ -20,7 +25,8 @@ class PreferredLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(str(_admin_prefix)):
+        urlconf = getattr(request, "urlconf", None) or get_urlconf()
+        if request.path.startswith(_admin_prefix(urlconf or settings.ROOT_URLCONF)):
             translation.activate(settings.LANGUAGE_CODE)
             request.LANGUAGE_CODE = settings.LANGUAGE_CODE
         response = self.get_response(request)

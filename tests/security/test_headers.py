@@ -48,6 +48,49 @@ def test_the_checkout_page_may_post_on_to_phonepe(client, phonepe, settings):
     )
 
 
+def test_the_policy_built_once_is_django_csps_and_follows_the_settings(
+    client, settings
+):
+    from csp.utils import build_policy
+
+    first = client.get(reverse("storefront:catalog"))
+    assert first["Content-Security-Policy"] == build_policy()
+    assert "Content-Security-Policy-Report-Only" not in first
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+        "DIRECTIVES": {"img-src": ["'self'"]}
+    }
+    changed = client.get(reverse("storefront:catalog"))
+    assert changed["Content-Security-Policy"] == "default-src 'none'"
+    report_only = changed["Content-Security-Policy-Report-Only"]
+    assert report_only == build_policy(report_only=True)
+    assert "img-src 'self'" in report_only
+
+
+def test_a_response_that_uses_a_nonce_gets_it_in_its_policy(rf, settings):
+    from csp.constants import NONCE
+    from django.http import HttpResponse
+
+    from security.middleware import CSPMiddleware
+
+    def view(request):
+        return HttpResponse(f"<script nonce='{request.csp_nonce}'></script>")
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"script-src": ["'self'", NONCE]}}
+    middleware = CSPMiddleware(view)
+    request = rf.get("/")
+    middleware.process_request(request)
+    response = middleware.process_response(request, view(request))
+    nonce = re.search(r"nonce='([^']+)'", response.content.decode())[1]
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+    plain = rf.get("/")
+    middleware.process_request(plain)
+    response = middleware.process_response(plain, HttpResponse("plain"))
+    assert "nonce" not in response["Content-Security-Policy"]
+    with pytest.raises(Exception, match="after the CSP header"):
+        str(plain.csp_nonce)
+
+
 def test_permissions_policy_denies_what_the_site_does_not_use(client):
     header = client.get(reverse("storefront:catalog"))["Permissions-Policy"]
     for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
