@@ -83,7 +83,12 @@ def visitor_key(request) -> str | None:
 
 
 def _with_token(request, content: bytes) -> bytes:
-    return content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+    placeholder = CSRF_PLACEHOLDER.encode()
+    if placeholder not in content:
+        # No form (a pending poll's fragment before the long wait): no token,
+        # and no CSRF cookie, as a render without {% csrf_token %} would.
+        return content
+    return content.replace(placeholder, get_token(request).encode())
 
 
 def cached_page(request, key: str, render, timeout=None) -> HttpResponse:

@@ -227,3 +227,22 @@ def test_with_sessions_kept_only_in_the_cache_the_poll_reads_them_there(
     assert response.status_code == 286 and booking.book_id in response.content.decode()
     client.force_login(factories.make_user())
     assert client.get(confirm_url(payment), **HTMX).status_code == 404
+
+
+def test_a_pending_fragment_without_a_form_costs_no_csrf_token(
+    phonepe, client, settings
+):
+    import time_machine
+
+    payment = Shop().start()
+    client.force_login(payment.user)
+    client.get(confirm_url(payment), **HTMX)  # asks PhonePe once
+    client.cookies.pop(settings.CSRF_COOKIE_NAME, None)
+    short = client.get(confirm_url(payment), **HTMX)  # kept, and no form in it
+    assert 'data-state="pending"' in short.content.decode()
+    assert settings.CSRF_COOKIE_NAME not in short.cookies
+    with time_machine.travel(payment.created_at + datetime.timedelta(seconds=31)):
+        Payment.objects.filter(pk=payment.pk).update(last_checked_at=timezone.now())
+        long = client.get(confirm_url(payment), **HTMX)
+    assert "Cancel this payment" in long.content.decode()
+    assert settings.CSRF_COOKIE_NAME in long.cookies  # its form's token is live
