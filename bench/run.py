@@ -3,7 +3,10 @@
 Starts, on loopback only: the PhonePe sandbox, OkPuja under gunicorn
 (gunicorn.conf.py, DEBUG off) and the bare project in ``bench/bare`` under the
 same gunicorn configuration and database. Then, in rounds, it loads each page
-for a few seconds with the same number of keep-alive connections and reports
+for a few seconds with the same number of keep-alive connections (with wrk,
+2 threads and 16 connections as issue 11 measured, when it is installed: `apt-get
+install wrk`; else with Python threads, which take a larger share of the two
+cores and so narrow the gaps between pages) and reports
 requests/s and latency, and each page's rate as a ratio to the bare view's
 rate in the same round (the median over rounds). The machine's contention
 (CPU steal, other processes' CPU, load average) is recorded next to the
@@ -29,6 +32,8 @@ import json
 import math
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -162,6 +167,47 @@ def load(port, path, *, seconds, concurrency, headers=None):
         "p99": percentile(latencies, 0.99) * 1000,
         "errors": sum(errors),
     }
+
+
+def wrk_load(port, path, *, seconds, concurrency, headers=None, threads=2):
+    """The same measurement with wrk (C, event-driven): the load generator
+    then takes far less of the machine's two cores than Python threads do,
+    so the ratios say more about the pages and less about the client."""
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{concurrency}",
+        f"-d{seconds:g}s",
+        "--latency",
+    ]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = sum(
+        int(n)
+        for n in re.findall(
+            r"(?:Non-2xx or 3xx responses|connect|read|write|timeout)[: ]+(\d+)",
+            output,
+        )
+    )
+    return {
+        "requests": requests,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _wrk_ms(re.search(r"\s50%\s+([\d.]+\w+)", output).group(1)),
+        "p99": _wrk_ms(re.search(r"\s99%\s+([\d.]+\w+)", output).group(1)),
+        "errors": errors,
+    }
+
+
+def _wrk_ms(text):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def percentile(values, p):
@@ -406,7 +452,19 @@ def main():
         "--seconds", type=float, default=3.0, help="per page, per round"
     )
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="keep-alive connections per page (default 16 with wrk, 8 with Python)",
+    )
+    parser.add_argument(
+        "--load",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator for the pages: wrk (2 threads; `apt-get install wrk`) "
+        "or Python threads; auto: wrk when installed",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--webhooks", type=int, default=100)
     parser.add_argument("--no-record", action="store_true")
@@ -422,6 +480,10 @@ def main():
         help="skip the pages (and the bare project): measure only the webhooks",
     )
     args = parser.parse_args()
+    if args.load == "auto":
+        args.load = "wrk" if shutil.which("wrk") else "python"
+    if args.concurrency is None:
+        args.concurrency = 16 if args.load == "wrk" else 8
 
     tmp = tempfile.mkdtemp(prefix="okpuja-bench-")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
@@ -508,11 +570,12 @@ def run_pages(args, port, bare_port, data):
         if response.status not in (200, 286):
             raise RuntimeError(f"{path} answered {response.status}")
         load(page_port, path, seconds=0.5, concurrency=2, headers=headers)
+    measure = wrk_load if args.load == "wrk" else load
     results = {name: [] for name, *_ in pages}
     contention = Contention().start()
     for round_number in range(args.rounds):
         for name, page_port, path, headers in pages:
-            result = load(
+            result = measure(
                 page_port,
                 path,
                 seconds=args.seconds,
@@ -589,6 +652,9 @@ def run_webhooks(args, port, sandbox, data):
     return {"rows": rows, "booked": booked, "paid": paid, "machine": machine}
 
 
+LOADERS = {"wrk": "wrk (2 threads)", "python": "Python threads (bench/run.py load())"}
+
+
 def report(args, engine, pages, webhooks):
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -601,7 +667,8 @@ def report(args, engine, pages, webhooks):
         machine = pages["machine"]
         lines[-1] += (
             f" {args.rounds} rounds x {args.seconds:g} s per page, {args.concurrency} "
-            f"keep-alive connections. Contention while measuring pages: steal "
+            f"keep-alive connections from {LOADERS[args.load]}. Contention while "
+            f"measuring pages: steal "
             f"{machine['steal_pct']:.1f}%, other processes "
             f"{machine['others_cores']:.2f} of {os.cpu_count()} cores, load average "
             f"{machine['loadavg']:.1f}.\n"
