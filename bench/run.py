@@ -348,7 +348,13 @@ def prepare_data(sandbox, *, webhook_payments):
     session[BACKEND_SESSION_KEY] = "storefront.auth_backends.EmailOrUsernameBackend"
     session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
     session.save()
-    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    # And the CSRF cookie, as a browser that has loaded one of our pages holds.
+    from django.middleware.csrf import _get_new_csrf_string
+
+    cookie = (
+        f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
+        f"{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
+    )
 
     webhook_orders = []
     for n in range(webhook_payments):
