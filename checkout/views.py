@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -39,7 +38,7 @@ from checkout import (
 from checkout.csp import allow_payment_redirect
 from checkout.models import Booking, Payment
 from security.ratelimits import hit, rate_limit, too_many_requests
-from storefront import capacity, page_cache
+from storefront import capacity, page_cache, visitor
 from storefront import services as storefront_services
 from storefront.models import Address, Cart
 
@@ -190,23 +189,15 @@ def _payment_for_session_owner(request, merchant_order_id, *, with_count=False):
             session._session_key = None
         session.accessed = True
     user_id = session.get(auth.SESSION_KEY)
-    backend_path = session.get(auth.BACKEND_SESSION_KEY)
-    session_hash = session.get(auth.HASH_SESSION_KEY)
     payment = found.payment
     if (
         payment is None
         or user_id is None
-        or backend_path not in settings.AUTHENTICATION_BACKENDS
-        or not session_hash
         or str(payment.user_id) != str(user_id)
+        or not visitor.session_user_is_valid(session, payment.user)
     ):
         raise Http404(_("No such payment."))
     user = payment.user
-    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
-    if not auth.load_backend(backend_path).user_can_authenticate(user) or not any(
-        constant_time_compare(session_hash, known) for known in hashes
-    ):
-        raise Http404(_("No such payment."))
     request.user = request._cached_user = user
     if found.cart_count is not None:
         # The header's badge, counted in the same read (storefront.page_cache).
