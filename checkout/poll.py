@@ -62,6 +62,45 @@ class PollRead:
 _statements: dict = {}
 
 
+def long_pending(payment, now) -> bool:
+    """Pending long enough that the page offers a way out."""
+    return (
+        now - payment.created_at
+    ).total_seconds() >= settings.CHECKOUT_PENDING_HELP_SECONDS
+
+
+def can_return(payment, now) -> bool:
+    """PhonePe's page for this payment still takes the customer back."""
+    return (
+        bool(payment.page_url)
+        and payment.expires_at is not None
+        and payment.expires_at > now
+    )
+
+
+def response_key(payment, now) -> str | None:
+    """What a status poll of this payment (as read at ``now``) answers, named
+    by everything it depends on but the language; None when the poll must do
+    more than answer (ask PhonePe) or shows something else (a refund, a
+    failure). A change to the payment or its booking is a new key."""
+    booking = getattr(payment, "booking", None)
+    prefix = f"{payment.merchant_order_id}:{payment.user_id}:{payment.updated_at.timestamp()}"
+    if booking is not None:
+        return f"booked:{prefix}:{booking.updated_at.timestamp()}"
+    if (
+        payment.status != Payment.Status.PENDING
+        or payment.resolution != Payment.Resolution.NONE
+    ):
+        return None
+    from checkout import reconcile
+
+    if reconcile.gateway_check_due(payment, now):
+        return None
+    return (
+        f"pending:{prefix}:{long_pending(payment, now):d}:{can_return(payment, now):d}"
+    )
+
+
 def sessions_in_database() -> bool:
     return settings.SESSION_ENGINE in SESSION_ENGINES_IN_DATABASE
 

@@ -22,25 +22,33 @@ logger = logging.getLogger("checkout")
 STUCK_DELIVERY_AFTER = WebhookDelivery.STUCK_AFTER
 
 
+def gateway_check_due(payment: Payment, now) -> bool:
+    """Whether a poll of this payment (as read now) would ask PhonePe."""
+    if (
+        not services.payment_can_change(payment)
+        or payment.status != Payment.Status.PENDING
+    ):
+        return False
+    cutoff = now - datetime.timedelta(
+        seconds=settings.CHECKOUT_GATEWAY_CHECK_MIN_SECONDS
+    )
+    return payment.last_checked_at is None or payment.last_checked_at <= cutoff
+
+
 def refresh_pending_payment(*, payment: Payment, source="poll") -> Payment:
     """Ask PhonePe about a pending payment at most once per few seconds.
 
     The claim is a conditional UPDATE, so many polling tabs, processes or
     hosts share one gateway call per interval.
     """
-    if (
-        not services.payment_can_change(payment)
-        or payment.status != Payment.Status.PENDING
-    ):
-        return payment
     now = timezone.now()
+    if not gateway_check_due(payment, now):
+        # Settled, or asked a moment ago (as the row read with this request
+        # says): a poll that changes nothing writes nothing.
+        return payment
     cutoff = now - datetime.timedelta(
         seconds=settings.CHECKOUT_GATEWAY_CHECK_MIN_SECONDS
     )
-    if payment.last_checked_at is not None and payment.last_checked_at > cutoff:
-        # Asked a moment ago (as the row read with this request says): a poll
-        # that changes nothing writes nothing.
-        return payment
     claimed = (
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING)
         .filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=cutoff))

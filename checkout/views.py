@@ -27,6 +27,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HTMX_STOP_POLLING, trigger_client_event
 
 from checkout import (
+    fast_poll,
     phonepe,
     poll,
     reconcile,
@@ -205,7 +206,7 @@ def _payment_for_session_owner(request, merchant_order_id, *, with_count=False):
     return payment
 
 
-def _status_context(payment):
+def _status_context(payment, now=None):
     booking = getattr(payment, "booking", None)
     items = selfservice.booking_items(booking) if booking is not None else []
     refund = None
@@ -219,7 +220,7 @@ def _status_context(payment):
         state = "failed"
     else:
         state = "pending"
-    now = timezone.now()
+    now = now or timezone.now()
     context = {
         "payment": payment,
         "booking": booking,
@@ -227,13 +228,8 @@ def _status_context(payment):
         "refund": refund,
         "state": state,
         "poll_seconds": settings.CHECKOUT_POLL_INTERVAL_SECONDS,
-        "long_pending": state == "pending"
-        and (now - payment.created_at).total_seconds()
-        >= settings.CHECKOUT_PENDING_HELP_SECONDS,
-        "can_return": state == "pending"
-        and bool(payment.page_url)
-        and payment.expires_at is not None
-        and payment.expires_at > now,
+        "long_pending": state == "pending" and poll.long_pending(payment, now),
+        "can_return": state == "pending" and poll.can_return(payment, now),
     }
     if booking is not None:
         context.update(_after_booking_context(booking))
@@ -291,10 +287,13 @@ def confirm_booking(request):
             caches["local"].set(settled_key, html, SETTLED_FRAGMENT_SECONDS)
         if full_page:
             return _booked_page(request, settled_key, html)
+        fast_poll.may_keep(request, poll.response_key(payment, timezone.now()))
         response = HttpResponse(html, status=HTMX_STOP_POLLING)
         return trigger_client_event(response, "cartChanged")
-    context = _status_context(payment)
+    now = timezone.now()
+    context = _status_context(payment, now)
     if context["state"] == "pending" and not full_page:
+        fast_poll.may_keep(request, poll.response_key(payment, now))
         return _pending_fragment(request, payment, context)
     context = _status_context(_whole_payment(payment))
     if full_page:

@@ -34,6 +34,7 @@ from storefront import catalog_cache, visitor
 # Letters, digits and dashes: autoescaping leaves it as it is.
 CSRF_PLACEHOLDER = "okpuja-shared-page-csrf-token"
 SHARED_ATTR = "_okpuja_shared_page"
+TOKEN_ENVIRON_KEY = "okpuja.csrf_token"
 COUNT_ATTR = "_okpuja_page_cart_count"
 ANONYMOUS = "anonymous"
 
@@ -91,7 +92,10 @@ def _with_token(request, content: bytes) -> bytes:
         # No form (a pending poll's fragment before the long wait): no token,
         # and no CSRF cookie, as a render without {% csrf_token %} would.
         return content
-    return content.replace(placeholder, get_token(request).encode())
+    token = get_token(request)
+    # Where it went, for a response kept whole outside Django (checkout/fast_poll.py).
+    request.environ[TOKEN_ENVIRON_KEY] = token
+    return content.replace(placeholder, token.encode())
 
 
 def cached_page(request, key: str, render, timeout=None) -> HttpResponse:
