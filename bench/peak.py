@@ -325,6 +325,8 @@ def main():
         "DJANGO_SECRET_KEY": "peak-only-secret-key",
         "PYTHONPATH": str(ROOT),
         "PHONEPE_ENV": "LOCAL",
+        # The bundled sandbox with DEBUG off, as bench/run.py runs it.
+        "PHONEPE_ALLOW_LOCAL": "true",
         "PHONEPE_BASE_URL": sandbox.base_url,
         "PHONEPE_OAUTH_URL": "",
         "SITE_URL": bases[0],
