@@ -22,6 +22,7 @@ import argparse
 import collections
 import concurrent.futures
 import datetime
+import json
 import os
 import random
 import re
@@ -95,19 +96,28 @@ def customer(n, *, bases, sandbox, stats, email, rng):
     page = stats.timed(
         "service page", get, f"{base}/pujas/{slug}/?date={date}", timeout=30
     ).text
-    packages = re.findall(r'name="package"[^>]*value="(\d+)"', page)
+    # The page offers a package as tier and language (its choices as JSON).
+    choices = re.search(
+        r'<script id="package-choices" type="application/json">(.*?)</script>',
+        page,
+        re.S,
+    )
+    packages = json.loads(choices.group(1)) if choices else []
     slots = re.findall(
         r'name="slot"[^>]*value="(\d+)" autocomplete="off"(?! disabled)', page
     )
     if not packages or not slots:
         return "no slot"
+    package = rng.choice(packages)
     stats.timed(
         "add to cart",
         session.post,
         base + "/cart/add/",
         data={
             "csrfmiddlewaretoken": csrf(session),
-            "package": rng.choice(packages),
+            "service": slug,
+            "tier": package["tier"],
+            "language": package["language"],
             "date": date.isoformat(),
             "slot": rng.choice(slots),
         },
@@ -128,21 +138,43 @@ def customer(n, *, bases, sandbox, stats, email, rng):
         headers={"Referer": base + "/account/login/"},
         timeout=30,
     )
+    # Who the puja is for (the sankalp): asked of every line before paying.
+    cart = stats.timed("cart page", get, base + "/cart/", timeout=30)
+    for item in sorted(
+        set(re.findall(r'action="/cart/items/(\d+)/sankalp/"', cart.text))
+    ):
+        stats.timed(
+            "sankalp",
+            session.post,
+            f"{base}/cart/items/{item}/sankalp/",
+            data={"csrfmiddlewaretoken": csrf(session), "names": "Asha, Ravi"},
+            headers={"Referer": base + "/cart/"},
+            timeout=30,
+        )
     checkout = stats.timed("checkout page", get, base + "/checkout/", timeout=30)
-    addresses = re.findall(r'name="address"[^>]*value="(\d+)"', checkout.text)
-    if not addresses:
+    if 'action="/checkout/pay/"' not in checkout.text:
+        if os.environ.get("PEAK_DEBUG"):
+            print(
+                re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', checkout.text, re.S)[
+                    :2
+                ]
+            )
         return "cart empty (slot taken)"
+    data = {"csrfmiddlewaretoken": csrf(session), "contact_phone": "+919876543210"}
+    addresses = re.findall(r'name="address"[^>]*value="(\d+)"', checkout.text)
+    if addresses:  # a puja at home; an online one needs only the phone
+        data["address"] = addresses[0]
     pay = stats.timed(
         "pay",
         session.post,
         base + "/checkout/pay/",
-        data={"csrfmiddlewaretoken": csrf(session), "address": addresses[0]},
+        data=data,
         headers={"Referer": base + "/checkout/"},
         allow_redirects=False,
         timeout=30,
     )
     if pay.status_code != 303 or "/checkout/" in pay.headers.get("Location", ""):
-        return "pay refused"
+        return "pay refused (slot or priest taken meanwhile)"
     payment = Payment.objects.filter(user__email=email).order_by("-created_at").first()
     roll = rng.random()
     outcome = next(
@@ -337,7 +369,7 @@ def main():
     processes = []
     log = open(Path(tmp) / "processes.log", "w")  # noqa: SIM115
     try:
-        prepare_site(env)
+        prepare_site(env, priests=True)
         emails, tag = prepare(args.customers)
         for port in ports:
             processes.append(

@@ -242,12 +242,14 @@ def wait_until_up(port, path):
 # Set-up ----------------------------------------------------------------------------
 
 
-def prepare_site(env):
-    """Migrate the database, add the cache table, demo data and static files."""
+def prepare_site(env, *, priests=False):
+    """Migrate the database, add the cache table, demo data (and the demo
+    priests, who make slots bookable at an address) and static files."""
     for command in (
         ["migrate", "--noinput"],
         ["createcachetable"],
         ["load_demo_data"],
+        *([["load_demo_priests"]] if priests else []),
         ["collectstatic", "--noinput"],
     ):
         subprocess.run(
