@@ -3,6 +3,7 @@
 import contextvars
 from contextlib import contextmanager
 
+from checkout import prepared
 from checkout.models import AuditEntry
 
 _LINKS = {"payment", "payment_id", "booking", "booking_id", "refund", "refund_id"}
@@ -50,6 +51,8 @@ def record_audit(
 def batched():
     """Write the audit entries recorded in the block with one INSERT when it ends.
 
+    The INSERT is built once per process and number of entries (``prepared``).
+
     Use it inside the transaction that makes the changes: the entries commit
     with them. When the block raises, nothing is written (the transaction
     rolls back anyway).
@@ -60,4 +63,4 @@ def batched():
         yield
     finally:
         _batch.reset(token)
-    AuditEntry.objects.bulk_create(entries)
+    prepared.insert(entries)

@@ -22,7 +22,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checkout import audit, bookings, phonepe, promos, snapshots, states, tasks
+from checkout import (
+    audit,
+    bookings,
+    phonepe,
+    prepared,
+    promos,
+    snapshots,
+    states,
+    tasks,
+)
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import (
@@ -790,7 +799,7 @@ def _book_paid_payment(
                 action="payment.succeeded",
                 message=f"PhonePe COMPLETED, amount {status.amount_paise} paise.",
                 payload=status.raw,
-                values={**paid, "check_count": states.Increase(1)},
+                values={**paid, "check_count": prepared.Increase(1)},
                 payment=payment,
             ):
                 raise _SettleUnderLock

@@ -15,9 +15,9 @@ that it matches.
 
 from dataclasses import dataclass, field
 
-from django.db import connections, router
 from django.utils import timezone
 
+from checkout import prepared
 from checkout.audit import record_audit
 from checkout.models import Booking, Payment, Refund, SlotHold
 from storefront.models import Cart
@@ -226,75 +226,6 @@ def move(
     )
 
 
-@dataclass(frozen=True)
-class Increase:
-    """A ``move_rows`` value: the column's own value plus ``by``."""
-
-    by: int = 1
-
-
-# (model, set names, where lookups, database alias) -> the UPDATE's SQL.
-_UPDATES: dict = {}
-_OPERATORS = {"exact": "=", "gt": ">"}
-
-
-def _update_sql(model, names, lookups, connection):
-    """Build ``UPDATE model SET ... WHERE ...`` from the model's metadata, once.
-
-    The ORM builds the same conditional UPDATE afresh on each call, which
-    costs more than the database takes to run it; the statements here have
-    a fixed shape (only the values change), so each is built once per
-    process and database.
-    """
-    key = (model, names, lookups, connection.alias)
-    sql = _UPDATES.get(key)
-    if sql is None:
-        qn = connection.ops.quote_name
-        opts = model._meta
-        sets = []
-        for name, increase in names:
-            column = qn(opts.get_field(name).column)
-            sets.append(f"{column} = {column} + %s" if increase else f"{column} = %s")
-        wheres = []
-        for lookup in lookups:
-            name, _sep, operator = lookup.partition("__")
-            field = opts.pk if name == "pk" else opts.get_field(name)
-            wheres.append(f"{qn(field.column)} {_OPERATORS[operator or 'exact']} %s")
-        sql = (
-            f"UPDATE {qn(opts.db_table)} SET {', '.join(sets)} "
-            f"WHERE {' AND '.join(wheres)}"
-        )
-        _UPDATES[key] = sql
-    return sql
-
-
-def _update_where(model, where, values):
-    """Run one conditional UPDATE of ``model``; return how many rows it changed.
-
-    ``where`` maps ``name`` or ``name__gt`` (concrete fields, ``pk``) to a
-    value (a related object's pk for a foreign key); ``values`` maps field
-    names to a value or an ``Increase``. Values are prepared for the database
-    by their fields, as the ORM does.
-    """
-    connection = connections[router.db_for_write(model)]
-    opts = model._meta
-    names = tuple((name, isinstance(value, Increase)) for name, value in values.items())
-    lookups = tuple(where)
-    params = []
-    for name, value in values.items():
-        if isinstance(value, Increase):
-            params.append(value.by)
-        else:
-            params.append(opts.get_field(name).get_db_prep_save(value, connection))
-    for lookup, value in where.items():
-        name = lookup.partition("__")[0]
-        field = opts.pk if name == "pk" else opts.get_field(name)
-        params.append(field.get_db_prep_value(value, connection, prepared=False))
-    with connection.cursor() as cursor:
-        cursor.execute(_update_sql(model, names, lookups, connection), params)
-        return cursor.rowcount
-
-
 def move_rows(
     model,
     *,
@@ -313,7 +244,7 @@ def move_rows(
 
     Return how many moved. One conditional UPDATE (it locks the rows and
     re-checks their state, so a row another transaction moved meanwhile is
-    left alone) sets the state and ``values`` (see ``_update_where``); then
+    left alone, see ``prepared.update_where``) sets the state and ``values``; then
     one audit entry per moved row, linked by ``links``. Raise IllegalMove
     for a move the table lacks.
     """
@@ -325,7 +256,7 @@ def move_rows(
     changes = {machine.field: to, **(values or {})}
     if any(f.name == "updated_at" for f in machine.model._meta.concrete_fields):
         changes.setdefault("updated_at", timezone.now())
-    moved = _update_where(model, {**where, machine.field: from_state}, changes)
+    moved = prepared.update_where(model, {**where, machine.field: from_state}, changes)
     for _row in range(moved):
         record_audit(
             source=source,
