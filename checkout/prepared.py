@@ -79,12 +79,23 @@ def update_where(model, where, values) -> int:
         return cursor.rowcount
 
 
-def insert(objs) -> list:
+# Sent with an INSERT in one round trip; PostgreSQL runs both in one implicit
+# transaction, so the setting ends with it.
+UNFLUSHED_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
+
+
+def insert(objs, *, flushed_later=False) -> list:
     """INSERT new instances of one model with one statement; set their pks.
 
     As ``bulk_create`` does for them (no signals, ``save()`` is not called):
     each field's ``pre_save`` fills ``auto_now``/``auto_now_add``, the
     database assigns the pks.
+
+    ``flushed_later``: the caller commits again, synchronously, on the same
+    connection before it answers anyone. On PostgreSQL in autocommit this
+    INSERT's own commit then does not wait for its WAL flush: the later
+    synchronous commit waits for the WAL up to its own record, which comes
+    after this one, so nothing is answered before this row is durable too.
     """
     objs = list(objs)
     if not objs:
@@ -113,6 +124,12 @@ def insert(objs) -> list:
         )
         statement = _STATEMENTS[key] = (sql, fields, returning)
     sql, fields, returning = statement
+    if (
+        flushed_later
+        and connection.vendor == "postgresql"
+        and connection.get_autocommit()
+    ):
+        sql = UNFLUSHED_COMMIT + sql
     params = [
         field.get_db_prep_save(field.pre_save(obj, True), connection)
         for obj in objs

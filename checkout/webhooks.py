@@ -38,6 +38,13 @@ def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
     authenticated = client.is_valid_webhook_authorization(headers.get("Authorization"))
     # Stored (and committed) before anything else, with an INSERT built once
     # per process (checkout/prepared.py), as is the outcome's UPDATE.
+    # Its commit does not wait for the disk (PostgreSQL): every way on from
+    # here records the outcome (finish_delivery) before PhonePe is answered,
+    # an UPDATE of this row committed synchronously on this connection (in
+    # autocommit or in the booking's transaction), which waits for the WAL up
+    # to its own record and so for this row's too. Only a crash (a 500, which
+    # PhonePe retries) can answer without it; PostgreSQL's WAL writer flushes
+    # the row within wal_writer_delay anyway.
     delivery = WebhookDelivery(
         authenticated=authenticated,
         headers={
@@ -49,7 +56,7 @@ def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
         body=body.decode("utf-8", errors="replace"),
         remote_addr=remote_addr,
     )
-    prepared.insert([delivery])
+    prepared.insert([delivery], flushed_later=True)
     # PhonePe waits ~5 s per attempt and retries on a timeout: answer well
     # within that, and let the reconciler finish what does not fit.
     with phonepe.time_budget(settings.PHONEPE_WEBHOOK_BUDGET_SECONDS):

@@ -5,11 +5,14 @@ conditions match, on SQLite and on PostgreSQL."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from checkout import prepared
-from checkout.models import AuditEntry, Payment, SlotHold
+from checkout.models import AuditEntry, Payment, SlotHold, WebhookDelivery
 from storefront.models import Cart
+from tests.checkout.test_money_path import delivered_body, post_webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,3 +92,62 @@ def test_update_where_moves_only_the_rows_its_conditions_match(phonepe, shop):
     )
     assert SlotHold.objects.get(pk=hold.pk).priests == 2
     assert Cart.objects.get(pk=payment.cart_id).status == Cart.Status.FROZEN
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "case", ["booked", "wrong authorization", "unknown order", "not json"]
+)
+def test_the_receipt_is_flushed_by_a_synchronous_commit_before_any_answer(
+    phonepe, shop, client, case
+):
+    """The stored delivery's commit does not wait for the disk (PostgreSQL):
+    whichever way the webhook goes, its outcome is then written to the same
+    row and committed synchronously (which flushes the WAL up to there,
+    the receipt included) before the answer."""
+    body = b"not json"
+    if case == "booked":
+        payment = shop.start()
+        phonepe.settle(payment.merchant_order_id, "pay_upi")
+        body = delivered_body(
+            phonepe, payment.merchant_order_id, "checkout.order.completed"
+        )
+    elif case == "unknown order":
+        body = {
+            "event": "checkout.order.completed",
+            "payload": {"merchantOrderId": "X"},
+        }
+    with CaptureQueriesContext(connection) as captured:
+        if case == "wrong authorization":
+            response = post_webhook(client, body, auth="wrong")
+        else:
+            response = post_webhook(client, body)
+    statements = [query["sql"] for query in captured.captured_queries]
+    # (A wrong Authorization first counts against the rate limit.)
+    receipt = next(
+        n
+        for n, sql in enumerate(statements)
+        if 'INSERT INTO "checkout_webhookdelivery"' in sql
+    )
+    assert statements[receipt].startswith(
+        prepared.UNFLUSHED_COMMIT + 'INSERT INTO "checkout_webhookdelivery"'
+    )
+    statements = statements[receipt:]
+    # The outcome's UPDATE of the same row, committed synchronously: by the
+    # booking's COMMIT, or in autocommit by itself.
+    outcome = max(
+        n
+        for n, sql in enumerate(statements)
+        if sql.startswith('UPDATE "checkout_webhookdelivery"')
+    )
+    if case == "booked":
+        assert "COMMIT" in statements[outcome + 1 :]
+    else:
+        assert "COMMIT" not in statements
+    assert not any("synchronous_commit" in sql for sql in statements[1:])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.http_status == response.status_code
+    assert delivery.processed_at is not None
