@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from checkout import prepared
 from checkout.audit import record_audit
 from checkout.models import Booking, Payment, Refund, SlotHold
+from checkout.prepared import update_where
 from storefront.models import Cart
 
 
@@ -244,7 +244,8 @@ def move_rows(
 
     Return how many moved. One conditional UPDATE (it locks the rows and
     re-checks their state, so a row another transaction moved meanwhile is
-    left alone, see ``prepared.update_where``) sets the state and ``values``; then
+    left alone, see ``checkout.prepared.update_where``) sets the state and
+    ``values``; then
     one audit entry per moved row, linked by ``links``. Raise IllegalMove
     for a move the table lacks.
     """
@@ -256,7 +257,7 @@ def move_rows(
     changes = {machine.field: to, **(values or {})}
     if any(f.name == "updated_at" for f in machine.model._meta.concrete_fields):
         changes.setdefault("updated_at", timezone.now())
-    moved = prepared.update_where(model, {**where, machine.field: from_state}, changes)
+    moved = update_where(model, {**where, machine.field: from_state}, changes)
     for _row in range(moved):
         record_audit(
             source=source,
