@@ -4,6 +4,7 @@ import contextvars
 from contextlib import contextmanager
 
 from checkout.models import AuditEntry
+from checkout.prepared import insert
 
 _LINKS = {"payment", "payment_id", "booking", "booking_id", "refund", "refund_id"}
 # The entries of the innermost ``batched()`` block, or None outside one.
@@ -50,6 +51,9 @@ def record_audit(
 def batched():
     """Write the audit entries recorded in the block with one INSERT when it ends.
 
+    The INSERT is built once per process and number of entries
+    (``checkout.prepared``).
+
     Use it inside the transaction that makes the changes: the entries commit
     with them. When the block raises, nothing is written (the transaction
     rolls back anyway).
@@ -60,4 +64,4 @@ def batched():
         yield
     finally:
         _batch.reset(token)
-    AuditEntry.objects.bulk_create(entries)
+    insert(entries)

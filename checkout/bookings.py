@@ -9,7 +9,7 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 
-from checkout import snapshots, tasks
+from checkout import prepared, snapshots, tasks
 from checkout.audit import record_audit
 from checkout.models import Booking, BookingItem, new_book_id
 from priests import services as priest_services
@@ -48,7 +48,8 @@ def new_booking(*, payment, book_id):
     """Create the booking of the paid payment and its items from its snapshot."""
     snapshot = payment.snapshot
     lines = snapshot["lines"]
-    booking = Booking.objects.create(
+    # One INSERT each for the booking and its items, built once per process.
+    booking = Booking(
         book_id=book_id,
         payment=payment,
         user_id=payment.user_id,
@@ -60,7 +61,8 @@ def new_booking(*, payment, book_id):
         contact_phone=snapshot.get("contact_phone", ""),
         first_date=min(datetime.date.fromisoformat(line["date"]) for line in lines),
     )
-    BookingItem.objects.bulk_create(
+    prepared.insert([booking])
+    prepared.insert(
         BookingItem(
             booking=booking,
             package_id=line["package_id"],

@@ -424,7 +424,22 @@ class PhonePeClient:
 
     def __init__(self, config: PhonePeConfig, session: requests.Session | None = None):
         self.config = config
-        self.session = session or requests.Session()
+        # What requests reads from the environment (proxies, CA bundle) is
+        # read once per host here, not on every call (it walks the whole
+        # environment each time); a session passed in is used as it is.
+        self._environment = {}
+        if session is None:
+            session = requests.Session()
+            self._environment = {
+                base_url: session.merge_environment_settings(
+                    base_url, {}, None, None, None
+                )
+                for base_url in {config.base_url, config.oauth_url}
+            }
+            # Also skips ~/.netrc, whose credentials would replace PhonePe's
+            # Authorization header.
+            session.trust_env = False
+        self.session = session
         self._token = None
         self._token_lock = threading.Lock()
 
@@ -755,7 +770,11 @@ class PhonePeClient:
             timeout = min(timeout, left)
         try:
             response = self.session.request(
-                method, base_url + path, timeout=timeout, **kwargs
+                method,
+                base_url + path,
+                timeout=timeout,
+                **self._environment.get(base_url, {}),
+                **kwargs,
             )
         except requests.RequestException as exc:
             if left is not None and time.monotonic() - started >= timeout - 0.01:

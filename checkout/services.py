@@ -18,12 +18,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checkout import audit, bookings, phonepe, promos, snapshots, states, tasks
+from checkout import (
+    audit,
+    bookings,
+    phonepe,
+    prepared,
+    promos,
+    snapshots,
+    states,
+    tasks,
+)
 from checkout.audit import record_audit
 from checkout.errors import CheckoutError
 from checkout.models import (
@@ -782,7 +790,8 @@ def _book_paid_payment(
     try:
         with transaction.atomic(), audit.batched():
             if not states.move_rows(
-                Payment.objects.filter(pk=payment.pk),
+                Payment,
+                where={"pk": payment.pk},
                 from_state=Payment.Status.PENDING,
                 to=Payment.Status.SUCCESS,
                 source=source,
@@ -790,18 +799,19 @@ def _book_paid_payment(
                 action="payment.succeeded",
                 message=f"PhonePe COMPLETED, amount {status.amount_paise} paise.",
                 payload=status.raw,
-                values={**paid, "check_count": F("check_count") + 1},
+                values={**paid, "check_count": prepared.Increase(1)},
                 payment=payment,
             ):
                 raise _SettleUnderLock
             booking = bookings.new_booking(payment=payment, book_id=new_book_id())
             if (
                 states.move_rows(
-                    payment.holds.filter(expires_at__gt=now),
+                    SlotHold,
+                    where={"payment": payment.pk, "expires_at__gt": now},
                     from_state=SlotHold.State.HELD,
                     to=SlotHold.State.BOOKED,
                     source=source,
-                    values={"booking": booking},
+                    values={"booking": booking.pk},
                     payment=payment,
                     booking=booking,
                 )
@@ -809,7 +819,8 @@ def _book_paid_payment(
             ):
                 raise _SettleUnderLock
             if not states.move_rows(
-                Cart.objects.filter(pk=payment.cart_id),
+                Cart,
+                where={"pk": payment.cart_id},
                 from_state=Cart.Status.FROZEN,
                 to=Cart.Status.CONVERTED,
                 source=source,

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from checkout.audit import record_audit
 from checkout.models import Booking, Payment, Refund, SlotHold
+from checkout.prepared import update_where
 from storefront.models import Cart
 
 
@@ -226,8 +227,9 @@ def move(
 
 
 def move_rows(
-    queryset,
+    model,
     *,
+    where,
     from_state,
     to,
     source,
@@ -238,14 +240,16 @@ def move_rows(
     values=None,
     **links,
 ):
-    """Move the rows of ``queryset`` that are in ``from_state`` to ``to``; return how many.
+    """Move the ``model`` rows matching ``where`` that are in ``from_state`` to ``to``.
 
-    One conditional UPDATE (it locks the rows and re-checks their state, so a
-    row another transaction moved meanwhile is left alone) sets the state and
-    ``values``; then one audit entry per moved row, linked by ``links``. Raise
-    IllegalMove for a move the table lacks.
+    Return how many moved. One conditional UPDATE (it locks the rows and
+    re-checks their state, so a row another transaction moved meanwhile is
+    left alone, see ``checkout.prepared.update_where``) sets the state and
+    ``values``; then
+    one audit entry per moved row, linked by ``links``. Raise IllegalMove
+    for a move the table lacks.
     """
-    machine = MACHINES[queryset.model]
+    machine = MACHINES[model]
     if not machine.allows(from_state, to):
         raise IllegalMove(
             f"{machine.model.__name__}: {from_state!r} -> {to!r} is not allowed."
@@ -253,7 +257,7 @@ def move_rows(
     changes = {machine.field: to, **(values or {})}
     if any(f.name == "updated_at" for f in machine.model._meta.concrete_fields):
         changes.setdefault("updated_at", timezone.now())
-    moved = queryset.filter(**{machine.field: from_state}).update(**changes)
+    moved = update_where(model, {**where, machine.field: from_state}, changes)
     for _row in range(moved):
         record_audit(
             source=source,

@@ -7,9 +7,10 @@ A delivery is only a hint: settling always asks PhonePe's status API
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
-from checkout import phonepe, refunds, services
+from checkout import phonepe, prepared, refunds, services
 from checkout.models import Payment, Refund, WebhookDelivery
 
 WEBHOOK_HEADERS = ("Content-Type", "User-Agent", "X-Forwarded-For", "Content-Length")
@@ -35,7 +36,16 @@ def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
     """Store a webhook delivery, then process it. Return the HTTP answer."""
     client = phonepe.get_client()
     authenticated = client.is_valid_webhook_authorization(headers.get("Authorization"))
-    delivery = WebhookDelivery.objects.create(
+    # Stored (and committed) before anything else, with an INSERT built once
+    # per process (checkout/prepared.py), as is the outcome's UPDATE.
+    # Its commit does not wait for the disk (PostgreSQL): every way on from
+    # here records the outcome (finish_delivery) before PhonePe is answered,
+    # an UPDATE of this row committed synchronously on this connection (in
+    # autocommit or in the booking's transaction), which waits for the WAL up
+    # to its own record and so for this row's too. Only a crash (a 500, which
+    # PhonePe retries) can answer without it; PostgreSQL's WAL writer flushes
+    # the row within wal_writer_delay anyway.
+    delivery = WebhookDelivery(
         authenticated=authenticated,
         headers={
             name: headers.get(name)
@@ -46,6 +56,7 @@ def receive_webhook(*, headers, body: bytes, remote_addr=None) -> WebhookResult:
         body=body.decode("utf-8", errors="replace"),
         remote_addr=remote_addr,
     )
+    prepared.insert([delivery], flushed_later=True)
     # PhonePe waits ~5 s per attempt and retries on a timeout: answer well
     # within that, and let the reconciler finish what does not fit.
     with phonepe.time_budget(settings.PHONEPE_WEBHOOK_BUDGET_SECONDS):
@@ -158,5 +169,11 @@ def finish_delivery(delivery, outcome, http_status, message):
         else message
     )
     delivery.processed_at = timezone.now()
-    delivery.save(update_fields=DELIVERY_RESULT_FIELDS)
+    if not prepared.update_where(
+        WebhookDelivery,
+        {"pk": delivery.pk},
+        {name: getattr(delivery, name) for name in DELIVERY_RESULT_FIELDS},
+    ):
+        # As save(update_fields=...) does for a row that is gone.
+        raise DatabaseError("Save with update_fields did not affect any rows.")
     return WebhookResult(http_status=http_status, message=message)

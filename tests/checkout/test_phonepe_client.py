@@ -552,6 +552,22 @@ def test_nothing_listening_is_unavailable(sandbox):
         client.get_order_status(new_order_id())
 
 
+def test_a_proxy_from_the_environment_is_used(sandbox, monkeypatch):
+    # The client reads the environment once, when it is built; calls still
+    # go through the proxy it names (here nothing listens there).
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
+    client = PhonePeClient(make_config(sandbox))
+
+    with pytest.raises(PhonePeUnavailable):
+        client.get_token()
+    assert sandbox.stats()["calls"].get("token", 0) == 0
+
+    monkeypatch.delenv("HTTP_PROXY")
+    assert PhonePeClient(make_config(sandbox)).get_token()
+
+
 def test_hanging_gateway_times_out(sandbox):
     client = PhonePeClient(make_config(sandbox, timeout=1.0))
     merchant_order_id = create_order(client)
