@@ -153,12 +153,6 @@ def customer(n, *, bases, sandbox, stats, email, rng):
         )
     checkout = stats.timed("checkout page", get, base + "/checkout/", timeout=30)
     if 'action="/checkout/pay/"' not in checkout.text:
-        if os.environ.get("PEAK_DEBUG"):
-            print(
-                re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', checkout.text, re.S)[
-                    :2
-                ]
-            )
         return "cart empty (slot taken)"
     data = {"csrfmiddlewaretoken": csrf(session), "contact_phone": "+919876543210"}
     addresses = re.findall(r'name="address"[^>]*value="(\d+)"', checkout.text)
