@@ -87,6 +87,12 @@ def customer(n, *, bases, sandbox, stats, email, rng):
 
     base = bases[n % len(bases)]
     session = requests.Session()
+    # Customers come from their own addresses, through the load balancer the
+    # web processes trust (DJANGO_TRUSTED_PROXY_COUNT=1): per-IP limits such as
+    # the sign-in throttle count each customer, not the whole crowd as one.
+    session.headers["X-Forwarded-For"] = (
+        f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+    )
     get = session.get
     catalog = stats.timed("catalog", get, base + "/", timeout=30).text
     slugs = sorted(set(re.findall(r'href="/pujas/([\w-]+)/"', catalog)))
@@ -367,7 +373,12 @@ def main():
         emails, tag = prepare(args.customers)
         for port in ports:
             processes.append(
-                gunicorn("config.wsgi", port, {**env, "WEB_CONCURRENCY": "1"}, 1)
+                gunicorn(
+                    "config.wsgi",
+                    port,
+                    {**env, "WEB_CONCURRENCY": "1", "DJANGO_TRUSTED_PROXY_COUNT": "1"},
+                    1,
+                )
             )
         for command in (["reconcile_payments", "--loop"], ["db_worker"]):
             processes.append(
