@@ -39,16 +39,15 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import (  # noqa: E402
+from bench.harness import (  # noqa: E402
     Contention,
-    free_port,
     git_commit,
     gunicorn,
     percentile,
     prepare_site,
     wait_until_up,
 )
-from tests.sandbox_process import SandboxProcess  # noqa: E402
+from tests.sandbox_process import SandboxProcess, free_port  # noqa: E402
 
 PASSWORD = "peak-customer-pw-123"
 OUTCOMES = [("pay_upi", 0.70), ("decline", 0.15), ("abandon", 0.15)]

@@ -10,10 +10,8 @@ cores and so narrow the gaps between pages) and reports
 requests/s and latency, and each page's rate as a ratio to the bare view's
 rate in the same round (the median over rounds). The machine's contention
 (CPU steal, other processes' CPU, load average) is recorded next to the
-numbers, so a noisy run shows. Then it sends webhooks that book (after a
-warm-up of 20: sequentially and 10 at a time) and reports their server time
-excluding the PhonePe status call (from a bench-only ``Server-Timing`` header,
-see bench/settings.py).
+numbers, so a noisy run shows. Then it sends webhooks that book, under the
+production gunicorn configuration and under sync workers (bench/webhooks.py).
 
 The database is ``DATABASE_URL`` when set (PostgreSQL: use a database of its
 own, demo data and bench customers are added to it), else a throw-away SQLite
@@ -28,8 +26,6 @@ file. Results are appended to bench/results.md with the date and commit.
 import argparse
 import datetime
 import http.client
-import json
-import math
 import os
 import platform
 import re
@@ -43,83 +39,21 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results.md"
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import webhooks  # noqa: E402
+from bench.harness import (  # noqa: E402
+    RESULTS,
+    ROOT,
+    Contention,
+    fetch,
+    git_commit,
+    gunicorn,
+    percentile,
+    prepare_site,
+    wait_until_up,
+)
 from tests.sandbox_process import SandboxProcess, free_port  # noqa: E402
-
-WEBHOOK_PATH = "/api/payments/webhook/phonepe/"
-# Booked before measuring, 10 at a time, so every gunicorn thread has its
-# database connection and every module is imported (as the pages' warm-up does).
-WEBHOOK_WARMUP = 20
-
-
-# Machine contention -------------------------------------------------------------
-
-
-def _cpu_times():
-    with open("/proc/stat") as handle:
-        fields = [int(v) for v in handle.readline().split()[1:]]
-    user, nice, system, idle, iowait, irq, softirq, steal = fields[:8]
-    busy = user + nice + system + irq + softirq
-    return {"busy": busy, "idle": idle + iowait, "steal": steal}
-
-
-def _process_jiffies():
-    """{pid: (ppid, utime + stime)} for every process we may read."""
-    found = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                text = handle.read()
-        except OSError:
-            continue
-        rest = text.rsplit(")", 1)[1].split()
-        found[int(entry)] = (int(rest[1]), int(rest[11]) + int(rest[12]))
-    return found
-
-
-def _ours(processes):
-    ours = {os.getpid()}
-    grew = True
-    while grew:
-        grew = False
-        for pid, (ppid, _jiffies) in processes.items():
-            if ppid in ours and pid not in ours:
-                ours.add(pid)
-                grew = True
-    return ours
-
-
-class Contention:
-    """CPU steal and other processes' CPU between start() and stop()."""
-
-    def start(self):
-        self.cpu = _cpu_times()
-        self.processes = _process_jiffies()
-        return self
-
-    def stop(self):
-        cpu = _cpu_times()
-        processes = _process_jiffies()
-        ours = _ours(processes) | _ours(self.processes)
-        total = sum(cpu[k] - self.cpu[k] for k in cpu) or 1
-        others = sum(
-            jiffies - self.processes[pid][1]
-            for pid, (_ppid, jiffies) in processes.items()
-            if pid not in ours and pid in self.processes
-        )
-        cores = os.cpu_count() or 1
-        return {
-            "steal_pct": 100 * (cpu["steal"] - self.cpu["steal"]) / total,
-            "others_cores": cores * max(0, others) / total,
-            "busy_pct": 100 * (cpu["busy"] - self.cpu["busy"]) / total,
-            "loadavg": os.getloadavg()[0],
-        }
-
 
 # Load ----------------------------------------------------------------------------
 
@@ -210,79 +144,7 @@ def _wrk_ms(text):
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def percentile(values, p):
-    """Nearest rank: p99 of 100 values is the 99th smallest (not the largest)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(len(ordered) * p) - 1)]
-
-
-def fetch(port, path, headers=None, method="GET", body=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request(method, path, body=body, headers=headers or {})
-    response = connection.getresponse()
-    data = response.read()
-    connection.close()
-    return response, data
-
-
-def wait_until_up(port, path):
-    for _ in range(300):
-        try:
-            response, _body = fetch(port, path)
-            if response.status < 500:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server on port {port} did not answer {path}")
-
-
 # Set-up ----------------------------------------------------------------------------
-
-
-def prepare_site(env, *, priests=False):
-    """Migrate the database, add the cache table, demo data (and the demo
-    priests, who make slots bookable at an address) and static files."""
-    for command in (
-        ["migrate", "--noinput"],
-        ["createcachetable"],
-        ["load_demo_data"],
-        *([["load_demo_priests"]] if priests else []),
-        ["collectstatic", "--noinput"],
-    ):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-
-
-def gunicorn(module, port, env, workers):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            module,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "/dev/null",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def prepare_data(sandbox, *, webhook_payments):
@@ -375,83 +237,7 @@ def prepare_data(sandbox, *, webhook_payments):
     }
 
 
-def webhook_body(sandbox, order):
-    for delivery in sandbox.webhooks(order):
-        body = delivery["body"]
-        if isinstance(body, str):
-            body = json.loads(body)
-        if body.get("event") == "checkout.order.completed":
-            return json.dumps(body).encode()
-    raise RuntimeError(f"the sandbox built no completed webhook for {order}")
-
-
-def send_webhooks(port, sandbox, orders, *, concurrency, auth):
-    """POST each order's completed webhook; return per-request timings (ms)."""
-    bodies = [webhook_body(sandbox, order) for order in orders]
-    timings = []
-    statuses = []
-    lock = threading.Lock()
-    queue = list(bodies)
-
-    def worker():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
-            with lock:
-                if not queue:
-                    break
-                body = queue.pop()
-            started = time.perf_counter()
-            connection.request(
-                "POST",
-                WEBHOOK_PATH,
-                body=body,
-                headers={"Content-Type": "application/json", "Authorization": auth},
-            )
-            response = connection.getresponse()
-            response.read()
-            client_ms = (time.perf_counter() - started) * 1000
-            parts = dict(
-                part.strip().split(";dur=")
-                for part in response.getheader("Server-Timing", "").split(",")
-                if ";dur=" in part
-            )
-            app = float(parts.get("app", "nan"))
-            gateway = float(parts.get("gateway", "nan"))
-            with lock:
-                statuses.append(response.status)
-                timings.append((client_ms, app, app - gateway))
-        connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return timings, statuses
-
-
 # Main ------------------------------------------------------------------------------
-
-
-def git_commit():
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        return commit + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main():
@@ -517,7 +303,10 @@ def main():
     try:
         prepare_site(env)
         data = prepare_data(
-            sandbox, webhook_payments=WEBHOOK_WARMUP + args.webhooks * 2
+            sandbox,
+            webhook_payments=webhooks.orders_needed(args.webhooks)
+            if args.webhooks
+            else 0,
         )
         servers.append(gunicorn("config.wsgi", port, env, args.workers))
         if not args.webhooks_only:
@@ -535,7 +324,13 @@ def main():
         else:
             wait_until_up(bare_port, f"/bare/{data['service_slug']}/")
             rows = run_pages(args, port, bare_port, data)
-        webhook_rows = run_webhooks(args, port, sandbox, data)
+        webhook_rows = (
+            webhooks.run(
+                args, env=env, sandbox=sandbox, orders=data["webhook_orders"], port=port
+            )
+            if args.webhooks
+            else None
+        )
     finally:
         for server in servers:
             server.terminate()
@@ -619,51 +414,10 @@ def run_pages(args, port, bare_port, data):
     return {"pages": rows, "machine": machine}
 
 
-def run_webhooks(args, port, sandbox, data):
-    import hashlib
-
-    auth = hashlib.sha256(b"okpuja_webhook:okpuja12345").hexdigest()
-    warmup = data["webhook_orders"][:WEBHOOK_WARMUP]
-    orders = data["webhook_orders"][WEBHOOK_WARMUP:]
-    send_webhooks(port, sandbox, warmup, concurrency=10, auth=auth)
-    contention = Contention().start()
-    sequential, seq_status = send_webhooks(
-        port, sandbox, orders[: args.webhooks], concurrency=1, auth=auth
-    )
-    concurrent, con_status = send_webhooks(
-        port, sandbox, orders[args.webhooks :], concurrency=10, auth=auth
-    )
-    machine = contention.stop()
-    from checkout.models import Booking, Payment
-
-    booked = Booking.objects.filter(payment__merchant_order_id__in=orders).count()
-    paid = Payment.objects.filter(
-        merchant_order_id__in=orders, status=Payment.Status.SUCCESS
-    ).count()
-    rows = []
-    for name, timings, statuses in (
-        (f"{len(sequential)} sequential", sequential, seq_status),
-        (f"{len(concurrent)} at 10 concurrent", concurrent, con_status),
-    ):
-        rows.append(
-            {
-                "name": name,
-                "client_p50": percentile([t[0] for t in timings], 0.5),
-                "client_p99": percentile([t[0] for t in timings], 0.99),
-                "server_p50": percentile([t[2] for t in timings], 0.5),
-                "server_p99": percentile([t[2] for t in timings], 0.99),
-                "with_gateway_p99": percentile([t[1] for t in timings], 0.99),
-                "errors": sum(1 for s in statuses if s != 200),
-            }
-        )
-        print(rows[-1], flush=True)
-    return {"rows": rows, "booked": booked, "paid": paid, "machine": machine}
-
-
 LOADERS = {"wrk": "wrk (2 threads)", "python": "Python threads (bench/run.py load())"}
 
 
-def report(args, engine, pages, webhooks):
+def report(args, engine, pages, webhook_rows):
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"\n## {stamp}, commit {git_commit()}, {engine}\n",
@@ -692,22 +446,8 @@ def report(args, engine, pages, webhooks):
                 f"({low:.2f}-{high:.2f}) | {row['p50']:.1f} | {row['p99']:.1f} "
                 f"| {row['errors']} |"
             )
-    wm = webhooks["machine"]
-    lines += [
-        "",
-        f"Webhooks that book ({webhooks['booked']} bookings for {webhooks['paid']} "
-        f"paid payments; contention: steal {wm['steal_pct']:.1f}%, other processes "
-        f"{wm['others_cores']:.2f} cores, load average {wm['loadavg']:.1f}):\n",
-        "| webhooks | server p50 ms (excl. gateway) | server p99 ms (excl. gateway) "
-        "| server p99 ms (incl. gateway) | client p50 ms | client p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in webhooks["rows"]:
-        lines.append(
-            f"| {row['name']} | {row['server_p50']:.1f} | {row['server_p99']:.1f} "
-            f"| {row['with_gateway_p99']:.1f} | {row['client_p50']:.1f} "
-            f"| {row['client_p99']:.1f} | {row['errors']} |"
-        )
+    if webhook_rows is not None:
+        lines += webhooks.report_lines(webhook_rows)
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_record:
