@@ -7,8 +7,9 @@ for a few seconds with the same number of keep-alive connections (with wrk,
 2 threads and 16 connections as issue 11 measured, when it is installed: `apt-get
 install wrk`; else with Python threads, which take a larger share of the two
 cores and so narrow the gaps between pages) and reports
-requests/s and latency, and each page's rate as a ratio to the bare view's
-rate in the same round (the median over rounds). The machine's contention
+requests/s and latency. Each page is measured right after the bare view, for
+as long, and its rate is reported as a ratio to that bare rate (the median
+over rounds): the machine's speed drifts within seconds. The machine's contention
 (CPU steal, other processes' CPU, load average) is recorded next to the
 numbers, so a noisy run shows. Then it sends webhooks that book, under the
 production gunicorn configuration and under sync workers (bench/webhooks.py).
@@ -243,9 +244,12 @@ def prepare_data(sandbox, *, webhook_payments):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--seconds", type=float, default=3.0, help="per page, per round"
+        "--seconds",
+        type=float,
+        default=2.0,
+        help="per page and per bare-view measurement before it, per round",
     )
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--concurrency",
         type=int,
@@ -297,6 +301,10 @@ def main():
         "PHONEPE_OAUTH_URL": "",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "CHECKOUT_LOG_LEVEL": "WARNING",
+        # No worker recycling while measuring: at bench rates the production
+        # setting (every ~20,000 requests) restarted a worker, cold, every few
+        # seconds, in the middle of one page's or the bare view's slice.
+        "GUNICORN_MAX_REQUESTS": "0",
     }
     os.environ.update(env)
     servers = []
@@ -374,31 +382,43 @@ def run_pages(args, port, bare_port, data):
             raise RuntimeError(f"{path} answered {response.status}")
         load(page_port, path, seconds=0.5, concurrency=2, headers=headers)
     measure = wrk_load if args.load == "wrk" else load
+    bare_name, *bare_target = pages[0]
     results = {name: [] for name, *_ in pages}
+    # Each page is measured right after a bare-view measurement of the same
+    # length and compared with that one: the machine's speed drifts within
+    # seconds here, so a bare rate from earlier in the round said little.
+    baselines = {name: [] for name, *_ in pages[1:]}
+
+    def one(name, page_port, path, headers, round_number):
+        result = measure(
+            page_port,
+            path,
+            seconds=args.seconds,
+            concurrency=args.concurrency,
+            headers=headers,
+        )
+        print(
+            f"round {round_number + 1} {name:38} {result['rps']:7.1f} req/s  "
+            f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
+            f"errors {result['errors']}",
+            flush=True,
+        )
+        return result
+
     contention = Contention().start()
     for round_number in range(args.rounds):
-        for name, page_port, path, headers in pages:
-            result = measure(
-                page_port,
-                path,
-                seconds=args.seconds,
-                concurrency=args.concurrency,
-                headers=headers,
-            )
-            results[name].append(result)
-            print(
-                f"round {round_number + 1} {name:38} {result['rps']:7.1f} req/s  "
-                f"p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
-                f"errors {result['errors']}",
-                flush=True,
-            )
+        for name, page_port, path, headers in pages[1:]:
+            bare = one(bare_name, *bare_target, round_number)
+            results[bare_name].append(bare)
+            baselines[name].append(bare)
+            results[name].append(one(name, page_port, path, headers, round_number))
     machine = contention.stop()
-    bare = results[pages[0][0]]
     rows = []
     for name, *_ in pages:
         runs = results[name]
         ratios = [
-            run["rps"] / base["rps"] for run, base in zip(runs, bare, strict=True)
+            run["rps"] / base["rps"]
+            for run, base in zip(runs, baselines.get(name, runs), strict=True)
         ]
         rows.append(
             {
@@ -428,7 +448,8 @@ def report(args, engine, pages, webhook_rows):
     if pages is not None:
         machine = pages["machine"]
         lines[-1] += (
-            f" {args.rounds} rounds x {args.seconds:g} s per page, {args.concurrency} "
+            f" {args.rounds} rounds x {args.seconds:g} s per page, each after as long on "
+            f"the bare view (its ratio is to that), {args.concurrency} "
             f"keep-alive connections from {LOADERS[args.load]}. Contention while "
             f"measuring pages: steal "
             f"{machine['steal_pct']:.1f}%, other processes "

@@ -38,6 +38,8 @@ class ServerTimingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.method != "POST":  # the webhooks; the pages pay nothing
+            return self.get_response(request)
         _local.gateway = _local.db = 0.0
         started = time.perf_counter()
         cpu_started = time.thread_time()
