@@ -170,7 +170,16 @@ def git_commit():
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # (The results file itself does not count: each run appends to it.)
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!bench/results.md",
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
