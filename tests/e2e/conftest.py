@@ -1,12 +1,35 @@
-"""Fixtures of the Playwright journeys: where screenshots go and phone/desktop sizes."""
+"""Fixtures of the Playwright journeys: the live server, where screenshots go
+and phone/desktop sizes."""
 
+import os
 from pathlib import Path
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
+
+from checkout.fast_poll import FastPoll
 
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, serving what gunicorn serves (config/wsgi.py):
+    Django wrapped in the fast status poll, which Django's live server leaves
+    out, so the journeys' confirm pages are answered by it as in production."""
+    address = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(address, start=False)
+    static_handler = server.thread.static_handler
+    server.thread.static_handler = lambda app: static_handler(FastPoll(app))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
