@@ -467,6 +467,9 @@ def _create_booking(*, payment, source):
     return booking
 
 
+# Give up a payment (``payments.cancel_pending_payment`` uses these too) ------
+
+
 def _fail_locked(*, payment, source, reason, detail="", gateway_state="", payload=None):
     """Fail the locked pending payment, release its holds, unfreeze its cart.
 
