@@ -82,3 +82,19 @@ def test_security_imports_no_app(path):
         if m.split(".")[0] in {"checkout", "storefront"}
     ]
     assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+@pytest.mark.parametrize(
+    "module, allowed",
+    [
+        ("slots.py", set()),
+        ("settlement.py", {"checkout.services.slots"}),
+        ("payments.py", {"checkout.services.slots", "checkout.services.settlement"}),
+    ],
+)
+def test_the_money_path_modules_import_one_way(module, allowed):
+    """Inside checkout/services/: payments sits on settlement, both on slots,
+    so the package has no import cycle."""
+    path = ROOT / "checkout" / "services" / module
+    inner = {m for m in imported_modules(path) if m.startswith("checkout.services")}
+    assert inner <= allowed, f"checkout/services/{module} imports {inner - allowed}"
