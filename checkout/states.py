@@ -86,9 +86,9 @@ CART = StateMachine(
     moves=(
         Move(C.OPEN, C.FROZEN, "services.start_payment"),
         Move(C.FROZEN, C.OPEN, "services fail/refund: no pending payment left"),
-        Move(C.FROZEN, C.CONVERTED, "services.create_booking"),
+        Move(C.FROZEN, C.CONVERTED, "services.settlement (booking)"),
         # A payment that failed here unfroze the cart; PhonePe completed it late.
-        Move(C.OPEN, C.CONVERTED, "services.create_booking (late COMPLETED)"),
+        Move(C.OPEN, C.CONVERTED, "services.settlement (booking) (late COMPLETED)"),
         # OPEN -> MERGED belongs to the storefront (merging a session cart at login).
     ),
     final=frozenset({C.CONVERTED, C.MERGED}),
@@ -100,11 +100,11 @@ SLOT_HOLD = StateMachine(
     field="state",
     initial=H.HELD,
     moves=(
-        Move(H.HELD, H.BOOKED, "services.create_booking"),
+        Move(H.HELD, H.BOOKED, "services.settlement (booking)"),
         Move(H.HELD, H.RELEASED, "services: payment failed or not bookable"),
         # The hold lapsed or was released and the slot was still free when
         # PhonePe completed late.
-        Move(H.RELEASED, H.BOOKED, "services.create_booking (late COMPLETED)"),
+        Move(H.RELEASED, H.BOOKED, "services.settlement (booking) (late COMPLETED)"),
         Move(H.BOOKED, H.RELEASED, "operations.cancel_booking"),
     ),
 )
