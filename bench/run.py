@@ -112,7 +112,8 @@ def wrk_load(port, path, *, seconds, concurrency, headers=None, threads=2):
         "wrk",
         f"-t{threads}",
         f"-c{concurrency}",
-        f"-d{seconds:g}s",
+        # wrk takes whole seconds only.
+        f"-d{max(1, round(seconds))}s",
         "--latency",
     ]
     for name, value in (headers or {}).items():
