@@ -29,7 +29,7 @@ SETUPS = (
     ("gunicorn.conf.py (gthread, 8 threads)", ()),
     # (gunicorn runs gthread workers instead of sync ones while threads > 1.)
     (
-        "2 sync workers (issue 11's set-up)",
+        "sync workers, 1 thread (issue 11's set-up)",
         ("--worker-class", "sync", "--threads", "1"),
     ),
 )
