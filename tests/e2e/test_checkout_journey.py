@@ -29,15 +29,25 @@ def sandbox_process():
 
 @pytest.fixture
 def journey(sandbox_process, live_server, settings):
+    # PhonePe asked at most once a minute: the webhook, not a poll, settles.
+    return open_shop(
+        sandbox_process, live_server, settings, webhook_delay=3, check_seconds=60
+    )
+
+
+def open_shop(sandbox_process, live_server, settings, *, webhook_delay, check_seconds):
+    """A shop with one puja and slot, paying through the sandbox, whose webhook
+    arrives ``webhook_delay`` s late; PhonePe is asked at most every
+    ``check_seconds``. Returns (live_server, the puja)."""
     sandbox_process.reset()
     sandbox_process.configure(
-        webhook_url=live_server.url + "/api/payments/webhook/phonepe/", webhook_delay=3
+        webhook_url=live_server.url + "/api/payments/webhook/phonepe/",
+        webhook_delay=webhook_delay,
     )
     settings.PHONEPE_BASE_URL = sandbox_process.base_url
     settings.PHONEPE_OAUTH_URL = ""
     settings.SITE_URL = live_server.url
-    # Poll the gateway at most every second so the test sees the webhook win or lose.
-    settings.CHECKOUT_GATEWAY_CHECK_MIN_SECONDS = 60
+    settings.CHECKOUT_GATEWAY_CHECK_MIN_SECONDS = check_seconds
     category = factories.make_category(name="Ganesh Puja", slug="ganesh")
     service = factories.make_service(category=category, title="Ganesh Chaturthi Puja")
     factories.make_package(service=service, price_paise=210000, priest_count=1)

@@ -3,15 +3,17 @@ repeated status polls are answered from kept responses (checkout/fast_poll.py,
 in front of Django as config/wsgi.py puts it; see tests/e2e/conftest.py), and
 the page goes on showing the wait, then the booking."""
 
-import datetime
 import re
 
 import pytest
 from playwright.sync_api import expect
 
 from checkout.models import Booking
-from tests import factories
-from tests.e2e.test_checkout_journey import add_to_cart, sign_up_and_add_address
+from tests.e2e.test_checkout_journey import (
+    add_to_cart,
+    open_shop,
+    sign_up_and_add_address,
+)
 from tests.sandbox_process import SandboxProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -27,22 +29,15 @@ def sandbox_process():
 
 @pytest.fixture
 def shop(sandbox_process, live_server, settings):
-    sandbox_process.reset()
-    sandbox_process.configure(
-        webhook_url=live_server.url + "/api/payments/webhook/phonepe/",
-        webhook_delay=WEBHOOK_DELAY,
-    )
-    settings.PHONEPE_BASE_URL = sandbox_process.base_url
-    settings.PHONEPE_OAUTH_URL = ""
-    settings.SITE_URL = live_server.url
     # No PhonePe check falls due while the customer waits: every poll after
     # the first of an answer may be answered from the kept response.
-    settings.CHECKOUT_GATEWAY_CHECK_MIN_SECONDS = 600
-    category = factories.make_category(name="Ganesh Puja", slug="ganesh")
-    service = factories.make_service(category=category, title="Ganesh Chaturthi Puja")
-    factories.make_package(service=service, price_paise=210000, priest_count=1)
-    factories.make_slot(start=datetime.time(8, 0), capacity=3)
-    return live_server, service
+    return open_shop(
+        sandbox_process,
+        live_server,
+        settings,
+        webhook_delay=WEBHOOK_DELAY,
+        check_seconds=600,
+    )
 
 
 def test_the_wait_is_shown_by_kept_answers_until_the_booking(page, shop):
