@@ -5,11 +5,13 @@ even without the row locks they guard. CI runs them on PostgreSQL, where each
 fails when its lock is removed (see each test's docstring).
 """
 
+import datetime
 import threading
 import time
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from checkout import services
 from checkout.models import (
@@ -61,7 +63,9 @@ def run_concurrently(functions, *, timeout=WORKER_TIMEOUT):
 
 
 def test_same_webhook_ten_times_at_once_books_once(live_phonepe, db):
-    """Guards the payment row lock in ``services.apply_order_status``."""
+    """Ten copies of the webhook at once book once. (The plain case: the first
+    settles by conditional UPDATEs, which the others find done; the payment
+    row lock of the locked path is guarded by the lapsed-holds test below.)"""
     shop = Shop()
     payment = shop.start()
     live_phonepe.set_faults(
@@ -89,7 +93,7 @@ def test_same_webhook_ten_times_at_once_books_once(live_phonepe, db):
 
 
 def test_many_syncs_at_once_book_once(phonepe, db):
-    """Guards the payment row lock in ``services.apply_order_status``."""
+    """Six syncs at once book once (the plain case, as above)."""
     shop = Shop()
     payment = shop.start()
     phonepe.settle(payment.merchant_order_id, "pay_upi")
@@ -155,3 +159,31 @@ def test_a_hanging_worker_fails_the_test():
             run_concurrently([lambda: 1, lambda: release.wait(30)], timeout=1)
     finally:
         release.set()
+
+
+def test_many_syncs_of_a_payment_whose_holds_lapsed_book_once(phonepe, db):
+    """Guards the payment row lock in ``services.settlement._apply_locked``.
+
+    With its holds lapsed, a paid payment is not the plain case the
+    conditional UPDATEs settle: every sync goes to the locked path, which
+    re-checks capacity and books. Without the lock two of them book it.
+    """
+    shop = Shop()
+    payment = shop.start()
+    phonepe.settle(payment.merchant_order_id, "pay_upi")
+    SlotHold.objects.filter(payment=payment).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    results = run_concurrently(
+        [
+            lambda: services.sync_payment(payment=payment, source="race")
+            for _ in range(10)
+        ]
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Booking.objects.count() == 1
+    assert not Refund.objects.exists()
+    assert AuditEntry.objects.filter(action="payment.succeeded").count() == 1
+    assert len(confirmation_emails()) == 1
