@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from checkout import reconcile, services
@@ -80,3 +80,32 @@ def test_two_reconcilers_never_check_the_same_payment_at_once(phonepe, monkeypat
     assert overlaps == []
     # Every due payment checked, and once: the check moved its next one on.
     assert sorted(checks) == sorted(p.pk for p in payments)
+
+
+@pytest.mark.postgres
+def test_a_claim_skips_payments_another_reconciler_is_claiming(phonepe):
+    """Guards SKIP LOCKED in ``reconcile.claim_due_payments``: rows another
+    reconciler's claim holds are passed over, not waited for."""
+    payments = pending_payments(3)
+    held, claimed = threading.Event(), threading.Event()
+
+    def other_reconciler():
+        try:
+            with transaction.atomic():
+                list(
+                    Payment.objects.filter(pk__in=[p.pk for p in payments[:2]])
+                    .select_for_update()
+                    .values_list("pk", flat=True)
+                )
+                held.set()
+                claimed.wait(timeout=5)  # released at the latest then
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_reconciler)
+    thread.start()
+    assert held.wait(timeout=10)
+    mine = reconcile.claim_due_payments(now=timezone.now(), limit=10)
+    claimed.set()
+    thread.join()
+    assert [p.pk for p in mine] == [payments[2].pk]
