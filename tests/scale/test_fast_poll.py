@@ -71,6 +71,12 @@ def get(app, url, cookies, **headers):
     )
 
 
+def booked_and_signed_in(phonepe, client):
+    """A booked payment, and its owner's cookies."""
+    payment, booking = paid_booking(phonepe, Shop())
+    return payment, booking, signed_in(client, payment.user)
+
+
 def signed_in(client, user):
     client.force_login(user)
     return {
@@ -86,8 +92,7 @@ def served_by_django(app):
 
 
 def test_a_repeated_poll_is_answered_with_the_same_response(phonepe, client, app):
-    payment, booking = paid_booking(phonepe, Shop())
-    cookies = signed_in(client, payment.user)
+    payment, booking, cookies = booked_and_signed_in(phonepe, client)
     first = get(app, confirm_url(payment), cookies)
     assert first[0] == 286 and booking.book_id in first[2]
     assert served_by_django(app) == 1
@@ -100,8 +105,7 @@ def test_a_repeated_poll_is_answered_with_the_same_response(phonepe, client, app
 def test_signed_out_or_someone_else_goes_through_django_and_is_refused(
     phonepe, client, app
 ):
-    payment, _booking = paid_booking(phonepe, Shop())
-    cookies = signed_in(client, payment.user)
+    payment, _booking, cookies = booked_and_signed_in(phonepe, client)
     get(app, confirm_url(payment), cookies)
     assert get(app, confirm_url(payment), cookies)[0] == 286
     calls = served_by_django(app)
@@ -115,8 +119,7 @@ def test_signed_out_or_someone_else_goes_through_django_and_is_refused(
 def test_a_password_change_or_a_deactivation_ends_the_kept_answers(
     phonepe, client, app
 ):
-    payment, _booking = paid_booking(phonepe, Shop())
-    cookies = signed_in(client, payment.user)
+    payment, _booking, cookies = booked_and_signed_in(phonepe, client)
     get(app, confirm_url(payment), cookies)
     assert get(app, confirm_url(payment), cookies)[0] == 286
     user = payment.user
@@ -130,8 +133,7 @@ def test_a_password_change_or_a_deactivation_ends_the_kept_answers(
 
 
 def test_a_changed_booking_is_a_new_answer(phonepe, client, app):
-    payment, booking = paid_booking(phonepe, Shop())
-    cookies = signed_in(client, payment.user)
+    payment, booking, cookies = booked_and_signed_in(phonepe, client)
     get(app, confirm_url(payment), cookies)
     booking.status = Booking.Status.CANCELLED
     booking.save()
@@ -143,8 +145,7 @@ def test_a_changed_booking_is_a_new_answer(phonepe, client, app):
 
 
 def test_language_and_encoding_are_part_of_what_is_kept(phonepe, client, app):
-    payment, _booking = paid_booking(phonepe, Shop())
-    cookies = signed_in(client, payment.user)
+    payment, _booking, cookies = booked_and_signed_in(phonepe, client)
     english = get(app, confirm_url(payment), cookies)
     calls = served_by_django(app)
     hindi = get(app, confirm_url(payment), {**cookies, "django_language": "hi"})
@@ -227,8 +228,7 @@ def test_a_due_phonepe_check_goes_through_django(phonepe, client, app):
 def test_anything_else_goes_through_django(
     phonepe, client, app, url_suffix, headers, extra_cookies
 ):
-    payment, _booking = paid_booking(phonepe, Shop())
-    cookies = signed_in(client, payment.user)
+    payment, _booking, cookies = booked_and_signed_in(phonepe, client)
     get(app, confirm_url(payment), cookies)
     calls = served_by_django(app)
     get(app, confirm_url(payment) + url_suffix, {**cookies, **extra_cookies}, **headers)
