@@ -98,3 +98,20 @@ def test_the_money_path_modules_import_one_way(module, allowed):
     path = ROOT / "checkout" / "services" / module
     inner = {m for m in imported_modules(path) if m.startswith("checkout.services")}
     assert inner <= allowed, f"checkout/services/{module} imports {inner - allowed}"
+
+
+@pytest.mark.parametrize(
+    "module, allowed",
+    [
+        ("assignment.py", set()),
+        ("portal.py", set()),
+        ("leave.py", set()),
+        ("changes.py", {"priests.services.assignment"}),
+    ],
+)
+def test_the_priests_services_modules_import_one_way(module, allowed):
+    """Inside priests/services/: changes sits on assignment, the others on
+    nothing of the package, so it has no import cycle."""
+    path = ROOT / "priests" / "services" / module
+    inner = {m for m in imported_modules(path) if m.startswith("priests.services")}
+    assert inner <= allowed, f"priests/services/{module} imports {inner - allowed}"
